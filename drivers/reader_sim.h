@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the sim: field holds, for tests that compare the store with the
+ * cards' own ledgers after a shift. */
+#ifndef YKT_READER_SIM_H
+#define YKT_READER_SIM_H
+
+#include <stddef.h>
+
+struct ykt_reader;
+struct sim_card;
+
+/* Cards of a sim: reader in the order the script first names them; NULL
+ * past the end or when r is not a sim: reader. Owned by the reader. */
+struct sim_card *ykt_reader_sim_card(struct ykt_reader *r, size_t index);
+
+#endif

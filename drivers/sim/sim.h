@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The simulated T-Union card and transport PSAM.
+ *
+ * They answer raw APDU bytes exactly as the real parts do (status words,
+ * T=0 GET RESPONSE on the PSAM), with real 3DES cryptography through
+ * OpenSSL's libcrypto, keyed from test key files named in their profiles.
+ * Nothing here is linked into a production build.
+ *
+ * Profiles are small INI-style text files (see docs/simulator.md).  A card
+ * keeps its state (balance, ATC, files, ledger of debits) in memory for the
+ * life of the object; tests inspect it through sim_card_info().
+ */
+#ifndef YKT_SIM_H
+#define YKT_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_MAX_LEDGER 256
+
+struct sim_card;
+struct sim_psam;
+
+/* One debit the card applied (what it committed at DEBIT). */
+struct sim_debit {
+	uint16_t atc; /* offline ATC used by this debit (the INIT ATC) */
+	uint32_t amount_fen;
+	uint8_t trans_type; /* 06 / 09 */
+	uint8_t terminal_no[6];
+	uint32_t terminal_serial;
+	uint8_t datetime[7];
+	uint8_t tac[4];
+	uint8_t mac2[4];
+	uint32_t balance_after_fen;
+};
+
+struct sim_card_info {
+	const char *name; /* profile file's base name */
+	uint8_t uid[10];
+	size_t uid_len;
+	uint8_t file15[30];
+	uint8_t file17[60];
+	uint32_t balance_fen;	    /* actual balance B */
+	uint32_t overdraft_limit_fen; /* C */
+	uint16_t offline_atc;	    /* next ATC INITIALIZE will report */
+	uint32_t initial_balance_fen;
+	uint16_t initial_atc;
+	size_t n_debits;
+	const struct sim_debit *debits; /* in order applied */
+	size_t n_1e;			/* 1E records written, newest first as READ RECORD 1 */
+	const uint8_t (*rec1e)[48];
+};
+
+/* Load a card profile. err (if not NULL) receives a one-line reason
+ * naming the profile key on failure. Caller frees with sim_card_free().
+ * Errors: -ENOENT (file), YKT_E_CONFIG (bad value), -ENOMEM. */
+int sim_card_load(const char *profile_path, struct sim_card **ret_card, char *err, size_t err_len);
+void sim_card_free(struct sim_card *card);
+
+/* Field power-on/off: forget the selected application and any started
+ * transaction (as a real card does when it leaves the field). Persistent
+ * data (balance, ATC, records) stays. */
+void sim_card_reset(struct sim_card *card);
+
+/* Process one C-APDU; writes the R-APDU (data ‖ SW1 SW2) into rapdu.
+ * Returns 0, or -EINVAL if rapdu_cap < 258. Malformed commands get the
+ * status word a real card would answer (6700, 6D00, 6E00, ...). */
+int sim_card_transmit(struct sim_card *card, const uint8_t *capdu, size_t capdu_len,
+		      uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len);
+
+void sim_card_info(const struct sim_card *card, struct sim_card_info *ret);
+
+/* PSAM */
+int sim_psam_load(const char *profile_path, struct sim_psam **ret_psam, char *err, size_t err_len);
+void sim_psam_free(struct sim_psam *psam);
+/* Cold reset: writes the ATR, resets the selected DF to MF. */
+int sim_psam_reset(struct sim_psam *psam, uint8_t *atr, size_t atr_cap, size_t *ret_atr_len);
+int sim_psam_transmit(struct sim_psam *psam, const uint8_t *capdu, size_t capdu_len,
+		      uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len);
+
+#endif

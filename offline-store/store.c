@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The record store handle: opening (pragmas, integrity check, migrations,
+ * prepared statements), the health check the reader loop runs before every
+ * tap, and the read-only summaries.  Purchase writes live in purchase.c.
+ */
+#include "store_private.h"
+
+#include "log.h"
+#include "ykt_error.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+#define DEFAULT_BUSY_TIMEOUT_MS 50
+/* After a checkpoint the WAL file is cut back to this size, so that one
+ * long read by `ykt sync` does not leave megabytes behind on a small disk. */
+#define WAL_SIZE_LIMIT		"4194304"
+
+static const char *const stmt_sql[STMT__COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	/* max() with the highest stored number: even a counter row restored
+	 * from an old backup can never hand out a number twice */
+	[STMT_COUNTER_NEXT] = "UPDATE counter SET value = max(value,"
+			      " (SELECT coalesce(max(record_no), 0) FROM purchase)) + 1"
+			      " WHERE name = '" STORE_COUNTER_RECORD_NO "'",
+	[STMT_COUNTER_GET] = "SELECT value FROM counter WHERE name = '" STORE_COUNTER_RECORD_NO "'",
+	[STMT_PURCHASE_INSERT] = store_sql_purchase_insert,
+	[STMT_PURCHASE_GET] = store_sql_purchase_get,
+	[STMT_PURCHASE_ALL] = store_sql_purchase_all,
+	[STMT_PURCHASE_STATE] = "SELECT state, mac2_status FROM purchase WHERE record_no = ?1",
+	[STMT_PURCHASE_COMPLETE] = "UPDATE purchase SET state = 1, tac = ?2, mac2 = ?3,"
+				   " balance_after_fen = ?4, updated_ms = ?5"
+				   " WHERE record_no = ?1 AND state IN (0, 2)",
+	[STMT_PURCHASE_GREY] = "UPDATE purchase SET state = 2, updated_ms = ?2"
+			       " WHERE record_no = ?1 AND state = 0",
+	[STMT_PURCHASE_VOID] = "UPDATE purchase SET state = 3, updated_ms = ?2"
+			       " WHERE record_no = ?1 AND state IN (0, 2)",
+	[STMT_PURCHASE_MAC2] = "UPDATE purchase SET mac2_status = ?2, flags = flags | ?3,"
+			       " updated_ms = ?4 WHERE record_no = ?1 AND state = 1",
+	[STMT_LAST_TXN_TIME] = "SELECT coalesce(max(txn_unix_s), 0) FROM purchase",
+	[STMT_COUNTS] =
+	    "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
+	    " coalesce(sum(state = 2), 0), coalesce(sum(upload_state = 0 AND state <> 3), 0)"
+	    " FROM purchase",
+};
+
+int store_sqlite_error(sqlite3 *db, int rc, const char *what, char *errbuf, size_t errbuf_len)
+{
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	int err = YKT_E_STORE;
+
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		err = YKT_E_STORE_DUP;
+	else if ((rc & 0xff) == SQLITE_FULL)
+		err = YKT_E_STORE_FULL;
+	else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		err = YKT_E_STORE_CORRUPT;
+	/* a duplicate is an answer about the data, not a failing store; the
+	 * caller logs it with the keys */
+	if (err == YKT_E_STORE_DUP)
+		log_debug("store", "%s: %s", what, msg);
+	else
+		log_err("store", "%s: %s (sqlite %d)", what, msg, rc);
+	if (errbuf && errbuf_len)
+		snprintf(errbuf, errbuf_len, "%s: %s", what, msg);
+	return err;
+}
+
+void store_stmt_release(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+int store_step_done(struct ykt_store *store, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	store_stmt_release(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_error(store->db, rc, what, NULL, 0);
+	return 0;
+}
+
+int store_tx_begin(struct ykt_store *store)
+{
+	return store_step_done(store, store->stmt[STMT_BEGIN], "begin");
+}
+
+int store_tx_end(struct ykt_store *store, int r)
+{
+	if (r == 0)
+		r = store_step_done(store, store->stmt[STMT_COMMIT], "commit");
+	/* a failed COMMIT (disk full, I/O error) may leave the transaction
+	 * open: roll back whatever is still there */
+	if (r != 0 && !sqlite3_get_autocommit(store->db))
+		store_step_done(store, store->stmt[STMT_ROLLBACK], "rollback");
+	return r;
+}
+
+int64_t store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+sqlite3 *store_db(struct ykt_store *store)
+{
+	return store ? store->db : NULL;
+}
+
+int store_schema_version(void)
+{
+	return store_migrations_latest();
+}
+
+static int open_fail(char *errbuf, size_t errbuf_len, int err, const char *msg)
+{
+	log_err("store", "%s", msg);
+	if (errbuf && errbuf_len)
+		snprintf(errbuf, errbuf_len, "%s", msg);
+	return err;
+}
+
+static int open_db(struct ykt_store *s, const char *path, int busy_timeout_ms, char *errbuf,
+		   size_t errbuf_len)
+{
+	/* NOMUTEX: a handle belongs to one thread (store.h), so SQLite's own
+	 * locking would only cost time on every call */
+	int rc = sqlite3_open_v2(
+	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(s->db, rc, "open", errbuf, errbuf_len);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* no SQL may rewrite the schema behind SQLite's back */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	rc = sqlite3_busy_timeout(s->db, busy_timeout_ms);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(s->db, rc, "busy timeout", errbuf, errbuf_len);
+	/* a write-protected file is opened read-only without an error */
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return open_fail(errbuf, errbuf_len, YKT_E_STORE, "database is read-only");
+	return 0;
+}
+
+/* First column of the first row as text into out (open time only). */
+static int query_text(sqlite3 *db, const char *sql, char *out, size_t out_cap, char *errbuf,
+		      size_t errbuf_len)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *text = sqlite3_column_text(stmt, 0);
+
+		snprintf(out, out_cap, "%s", text ? (const char *)text : "");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, sql, errbuf, errbuf_len);
+	return 0;
+}
+
+static int exec_pragma(sqlite3 *db, const char *sql, char *errbuf, size_t errbuf_len)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, sql, errbuf, errbuf_len);
+	return 0;
+}
+
+static int apply_pragmas(sqlite3 *db, char *errbuf, size_t errbuf_len)
+{
+	char mode[16];
+	int r;
+
+	/* WAL: the reader loop and `ykt sync` read and write at the same time
+	 * without blocking each other's readers.  The pragma answers with the
+	 * mode in force, which stays the old one if WAL is impossible here. */
+	r = query_text(db, "PRAGMA journal_mode = WAL", mode, sizeof(mode), errbuf, errbuf_len);
+	if (r < 0)
+		return r;
+	if (strcmp(mode, "wal") != 0)
+		return open_fail(errbuf, errbuf_len, YKT_E_STORE,
+				 "cannot put database in WAL mode");
+	/* FULL: in WAL mode NORMAL may lose the last commits on power loss;
+	 * an intent must survive it or the card could be charged unrecorded */
+	r = exec_pragma(db, "PRAGMA synchronous = FULL", errbuf, errbuf_len);
+	if (r == 0)
+		r = exec_pragma(db, "PRAGMA foreign_keys = ON", errbuf, errbuf_len);
+	if (r == 0)
+		r = exec_pragma(db, "PRAGMA journal_size_limit = " WAL_SIZE_LIMIT, errbuf,
+				errbuf_len);
+	return r;
+}
+
+/* PRAGMA quick_check answers one row "ok", or rows naming the damage. */
+static int check_integrity(sqlite3 *db, char *errbuf, size_t errbuf_len)
+{
+	char verdict[200];
+	int r = query_text(db, "PRAGMA quick_check", verdict, sizeof(verdict), errbuf, errbuf_len);
+
+	if (r < 0)
+		return r;
+	if (strcmp(verdict, "ok") != 0) {
+		char msg[256];
+
+		/* the verdict spans lines; errbuf and the log want one */
+		for (char *p = verdict; *p; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+
+		snprintf(msg, sizeof(msg), "database failed its integrity check: %s", verdict);
+		return open_fail(errbuf, errbuf_len, YKT_E_STORE_CORRUPT, msg);
+	}
+	return 0;
+}
+
+static int prepare_all(struct ykt_store *s, char *errbuf, size_t errbuf_len)
+{
+	for (int i = 0; i < STMT__COUNT; i++) {
+		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &s->stmt[i], NULL);
+
+		if (rc != SQLITE_OK)
+			return store_sqlite_error(s->db, rc, "prepare", errbuf, errbuf_len);
+	}
+	return 0;
+}
+
+/* The directory is where free space matters: the WAL and its index grow
+ * next to the database file. */
+static int remember_dir(struct ykt_store *s)
+{
+	const char *file = sqlite3_db_filename(s->db, "main");
+	char *copy = strdup(file && *file ? file : ".");
+
+	if (!copy)
+		return -ENOMEM;
+	s->dir = strdup(dirname(copy));
+	free(copy);
+	return s->dir ? 0 : -ENOMEM;
+}
+
+static int open_steps(struct ykt_store *s, const char *path, int busy_timeout_ms, char *errbuf,
+		      size_t errbuf_len)
+{
+	int r = open_db(s, path, busy_timeout_ms, errbuf, errbuf_len);
+
+	/* before any pragma writes to the file: a newer or foreign database
+	 * is left exactly as found */
+	if (r == 0)
+		r = store_check_identity(s->db, errbuf, errbuf_len);
+	if (r == 0)
+		r = apply_pragmas(s->db, errbuf, errbuf_len);
+	if (r == 0)
+		r = check_integrity(s->db, errbuf, errbuf_len);
+	if (r == 0)
+		r = store_migrate(s->db, errbuf, errbuf_len);
+	if (r == 0)
+		r = prepare_all(s, errbuf, errbuf_len);
+	if (r == 0)
+		r = remember_dir(s);
+	return r;
+}
+
+int store_open(const char *path, const struct store_options *opts, struct ykt_store **ret_store,
+	       char *errbuf, size_t errbuf_len)
+{
+	int busy_ms =
+	    opts && opts->busy_timeout_ms ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+	struct ykt_store *s;
+	int r;
+
+	if (errbuf && errbuf_len)
+		errbuf[0] = '\0';
+	if (!path || !*path || !ret_store || busy_ms < 0)
+		return open_fail(errbuf, errbuf_len, -EINVAL, "invalid store_open() arguments");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return open_fail(errbuf, errbuf_len, -ENOMEM, "out of memory");
+	s->min_free_bytes = opts ? opts->min_free_bytes : 0;
+	r = open_steps(s, path, busy_ms, errbuf, errbuf_len);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			open_fail(errbuf, errbuf_len, r, "out of memory");
+		store_close(s);
+		return r;
+	}
+	*ret_store = s;
+	return 0;
+}
+
+void store_close(struct ykt_store *store)
+{
+	if (!store)
+		return;
+	for (int i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(store->stmt[i]);
+	/* the last connection to close checkpoints and removes the WAL */
+	sqlite3_close(store->db);
+	free(store->dir);
+	free(store);
+}
+
+static int check_free_space(struct ykt_store *store)
+{
+	struct statvfs vfs;
+	uint64_t avail;
+
+	if (statvfs(store->dir, &vfs) < 0) {
+		int err = -errno;
+
+		log_err("store", "statvfs %s: %s", store->dir, strerror(errno));
+		return err == -ENOMEM ? err : YKT_E_STORE;
+	}
+	/* f_bavail: what an unprivileged writer may still use */
+	avail = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+	if (avail < store->min_free_bytes) {
+		log_err("store", "only %llu bytes free in %s, %llu needed",
+			(unsigned long long)avail, store->dir,
+			(unsigned long long)store->min_free_bytes);
+		return YKT_E_STORE_FULL;
+	}
+	return 0;
+}
+
+int store_check_can_record(struct ykt_store *store)
+{
+	sqlite3_stmt *stmt;
+	int rc, r;
+
+	if (!store)
+		return -EINVAL;
+	r = check_free_space(store);
+	if (r < 0)
+		return r;
+	if (sqlite3_db_readonly(store->db, "main") != 0) {
+		log_err("store", "database is read-only");
+		return YKT_E_STORE;
+	}
+	/* a real read through SQLite: proves the file and its locks answer */
+	stmt = store->stmt[STMT_COUNTER_GET];
+	rc = sqlite3_step(stmt);
+	store_stmt_release(stmt);
+	if (rc == SQLITE_DONE) {
+		log_err("store", "record number counter missing");
+		return YKT_E_STORE_CORRUPT;
+	}
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, "health check", NULL, 0);
+	return 0;
+}
+
+int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s)
+{
+	sqlite3_stmt *stmt;
+	int64_t v;
+	int rc;
+
+	if (!store || !ret_unix_s)
+		return -EINVAL;
+	stmt = store->stmt[STMT_LAST_TXN_TIME];
+	rc = sqlite3_step(stmt);
+	v = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	store_stmt_release(stmt);
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, "last transaction time", NULL, 0);
+	*ret_unix_s = v;
+	return 0;
+}
+
+int store_count(struct ykt_store *store, struct store_counts *ret)
+{
+	struct store_counts c;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (!store || !ret)
+		return -EINVAL;
+	stmt = store->stmt[STMT_COUNTS];
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		c = (struct store_counts){
+			.total = sqlite3_column_int64(stmt, 0),
+			.intent = sqlite3_column_int64(stmt, 1),
+			.complete = sqlite3_column_int64(stmt, 2),
+			.grey = sqlite3_column_int64(stmt, 3),
+			.pending_upload = sqlite3_column_int64(stmt, 4),
+		};
+	store_stmt_release(stmt);
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, "count", NULL, 0);
+	*ret = c;
+	return 0;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The offline record store: one SQLite database (WAL, synchronous=FULL) that
+ * the reader loop and `ykt sync` share.  Every debit is preceded by a durable
+ * intent record and completed (or left grey) afterwards; nothing is deleted
+ * before the platform acknowledged it.
+ *
+ * Write calls are short transactions and return only when the change is on
+ * stable storage.  A struct ykt_store is used by one thread at a time.
+ */
+#ifndef YKT_STORE_H
+#define YKT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ykt_store;
+
+enum store_record_state {
+	STORE_INTENT = 0,   /* written before DEBIT; the card may or may not be debited */
+	STORE_COMPLETE = 1, /* DEBIT answered with TAC and MAC2 */
+	STORE_GREY = 2,	    /* DEBIT outcome unknown (card left); needs recovery */
+	STORE_VOID = 3,	    /* added: no debit happened (DEBIT refused, or recovery proved it);
+			     * kept for audit, not a purchase, frees card serial + INIT ATC */
+};
+
+enum store_upload_state {
+	UPLOAD_PENDING = 0,
+	UPLOAD_ACCEPTED = 1,
+	UPLOAD_DUPLICATE = 2, /* counts as accepted */
+	UPLOAD_REJECTED = 3,
+};
+
+enum store_mac2_status {
+	MAC2_UNCHECKED = 0,
+	MAC2_OK = 1,
+	MAC2_FAILED = 2, /* the card was debited all the same: keep and flag */
+};
+
+/* Record flags (bit set) */
+#define STORE_FLAG_MAC2_FAILED 0x0001u
+
+#define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
+
+/*
+ * A purchase record: every field clearing needs (reference/field.md §1),
+ * including all the TAC covers.  Text fields are NUL-terminated.
+ */
+struct ykt_purchase_record {
+	int64_t record_no; /* rising device record number, assigned by the store */
+	char device_id[33];
+	int state;	  /* enum store_record_state */
+	int upload_state; /* enum store_upload_state */
+	int mac2_status;  /* enum store_mac2_status */
+	uint32_t flags;
+
+	/* card */
+	char card_serial[STORE_CARD_SERIAL_LEN + 1]; /* app serial, file 0x15, 20 hex */
+	char issuer_id[17];			     /* file 0x15 bytes 0-7, 16 hex */
+	char card_city[5];			     /* file 0x17 city code, 4 BCD digits */
+	uint8_t card_type;			     /* file 0x15 byte 28 */
+	uint16_t init_atc;			     /* offline ATC from INITIALIZE */
+	int64_t balance_before_fen;
+	int64_t balance_after_fen; /* -1 while not known */
+	uint32_t overdraft_limit_fen;
+	uint8_t key_version, key_index, algorithm_id;
+
+	/* transaction (what the TAC covers) */
+	uint8_t trans_type; /* 0x06 simple purchase, 0x09 compound (CAPP) purchase */
+	int64_t amount_fen; /* charged */
+	int64_t nominal_fen;
+	int64_t discount_fen;
+	char psam_terminal_no[13]; /* 6 bytes BCD, 12 digits */
+	uint32_t psam_serial;	   /* terminal transaction serial from 8070 */
+	char txn_time[15];	   /* YYYYMMDDhhmmss, China Standard Time */
+	int64_t txn_unix_s;
+
+	/* results */
+	bool has_tac;
+	uint8_t tac[4];
+	uint8_t mac2[4];
+
+	/* where */
+	uint8_t industry; /* 0x02 bus, 0x01 metro */
+	char line[9], direction[9], vehicle[17], station[9], operator_code[9];
+
+	/* the 0x1E record written by a compound purchase (exact bytes) */
+	bool has_capp_1e;
+	uint8_t capp_1e[48];
+
+	int64_t created_ms; /* wall clock when the intent was written */
+};
+
+struct store_options {
+	int busy_timeout_ms;	 /* default 50 when 0 */
+	uint64_t min_free_bytes; /* below this, store_check_can_record() fails */
+};
+
+/* Open (creating and migrating) the database at path. Runs PRAGMA
+ * quick_check. Caller frees with store_close(). Errors: YKT_E_STORE,
+ * YKT_E_STORE_SCHEMA (made by a newer binary), YKT_E_STORE_CORRUPT. On error,
+ * if errbuf is not NULL a one-line reason is written there. */
+int store_open(const char *path, const struct store_options *opts, struct ykt_store **ret_store,
+	       char *errbuf, size_t errbuf_len);
+void store_close(struct ykt_store *store);
+
+/* Schema version this binary writes. */
+int store_schema_version(void);
+
+/* 0 when a tap can be recorded now: the database answers and the file
+ * system has at least min_free_bytes free. YKT_E_STORE_FULL or YKT_E_STORE. */
+int store_check_can_record(struct ykt_store *store);
+
+/* Write rec as an intent record (state STORE_INTENT), durable on return.
+ * Assigns rec->record_no. YKT_E_STORE_DUP when card serial + INIT ATC or
+ * PSAM terminal number + PSAM serial is already stored. */
+int store_intent_add(struct ykt_store *store, struct ykt_purchase_record *rec);
+
+/* Complete an intent with the card's TAC, MAC2 and the balance after.
+ * Allowed from STORE_INTENT and STORE_GREY (recovery completes a grey
+ * record); -EALREADY when already complete (nothing rewritten), -EINVAL
+ * when void or for a balance outside 0..100000000 fen, -ENOENT. */
+int store_purchase_complete(struct ykt_store *store, int64_t record_no, const uint8_t tac[4],
+			    const uint8_t mac2[4], int64_t balance_after_fen);
+
+/* Mark an intent grey: DEBIT was sent and no answer came back.  Only from
+ * STORE_INTENT; -EALREADY when already grey, -EINVAL when complete or void,
+ * -ENOENT. */
+int store_purchase_grey(struct ykt_store *store, int64_t record_no);
+
+/* Added (not in the first header): void an intent or a grey record the card
+ * was not debited for: DEBIT refused with a status word, or recovery showed
+ * the ATC did not move.  The card's next tap reuses the same INIT ATC, so a
+ * void record no longer holds the card serial + INIT ATC key.  -ENOENT,
+ * -EALREADY when already void, -EINVAL when complete (a debit happened).
+ * Durable on return. */
+int store_purchase_void(struct ykt_store *store, int64_t record_no);
+
+/* Record the PSAM's MAC2 verdict; MAC2_FAILED also sets STORE_FLAG_MAC2_FAILED.
+ * Only on a complete record (-EINVAL otherwise, and for MAC2_UNCHECKED);
+ * the same verdict again is 0, a different one -EALREADY. */
+int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_mac2_status status);
+
+/* -ENOENT when there is no such record. */
+int store_purchase_get(struct ykt_store *store, int64_t record_no, struct ykt_purchase_record *ret);
+
+/* Call cb for each record in record_no order; cb returning non-zero stops the
+ * walk and that value is returned.  cb may call the other store functions
+ * on the same handle, except another walk (-EBUSY). */
+int store_purchase_foreach(struct ykt_store *store,
+			   int (*cb)(const struct ykt_purchase_record *rec, void *userdata),
+			   void *userdata);
+
+/* Latest transaction time stored (Unix seconds), 0 if none. */
+int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s);
+
+/* total includes void records; pending_upload counts records that are not
+ * void and not yet acknowledged by the platform. */
+struct store_counts {
+	int64_t total, intent, complete, grey, pending_upload;
+};
+int store_count(struct ykt_store *store, struct store_counts *ret);
+
+#endif

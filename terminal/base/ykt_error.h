@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Error codes shared by every layer.
+ *
+ * Functions return int: >= 0 on success, a negative errno (-ENOMEM, -EIO, ...)
+ * for system failures, or a negative project code below for what the card,
+ * the PSAM, the store or the configuration said.  Project codes start at
+ * -1000 so they never collide with errno values.
+ */
+#ifndef YKT_ERROR_H
+#define YKT_ERROR_H
+
+enum ykt_error {
+	/* card and reader (-1000 .. -1099) */
+	YKT_E_CARD_GONE = -1000,   /* card left the field, no answer came back */
+	YKT_E_CARD_SW = -1001,	   /* card answered a status word we did not expect */
+	YKT_E_CARD_FORMAT = -1002, /* card answer malformed (length, BCD, TLV) */
+	YKT_E_NO_APP = -1003,	   /* no T-Union application on the card */
+	YKT_E_MULTI_CARD = -1004,  /* more than one card in the field */
+
+	/* PSAM (-1100 .. -1199) */
+	YKT_E_SAM_ABSENT = -1100,
+	YKT_E_SAM_SW = -1101,
+	YKT_E_SAM_FORMAT = -1102,
+	YKT_E_SAM_NOT_READY = -1103,
+
+	/* store (-1200 .. -1299) */
+	YKT_E_STORE = -1200,	     /* SQLite failed; the message says why */
+	YKT_E_STORE_FULL = -1201,    /* not enough room to record a tap */
+	YKT_E_STORE_DUP = -1202,     /* record already present (unique key) */
+	YKT_E_STORE_SCHEMA = -1203,  /* database newer than this binary */
+	YKT_E_STORE_CORRUPT = -1204, /* quick_check failed */
+
+	/* configuration and input files (-1300 .. -1399) */
+	YKT_E_CONFIG = -1300,
+	YKT_E_PARSE = -1301,
+
+	/* terminal state (-1400 .. -1499) */
+	YKT_E_CLOCK = -1400, /* clock not trustworthy: no debit */
+	YKT_E_LIMIT = -1401, /* a sanity cap was exceeded */
+};
+
+/* Text for an error code (negative errno or project code). Never NULL,
+ * static storage, thread-safe. */
+const char *ykt_strerror(int err);
+
+#endif

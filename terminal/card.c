@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "card.h"
+
+#include "bytes.h"
+#include "tlv.h"
+#include "ykt_error.h"
+
+#include <errno.h>
+#include <string.h>
+
+const uint8_t tunion_ep_aid[TUNION_AID_LEN] = { 0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05 };
+static const uint8_t ppse_name[] = "2PAY.SYS.DDF01";
+
+/* File 0x15 offsets (reference/jtt978.md §2.1) */
+enum {
+	F15_ISSUER = 0,
+	F15_APP_TYPE = 8,
+	F15_APP_VERSION = 9,
+	F15_SERIAL = 10,
+	F15_START = 20,
+	F15_EXPIRY = 24,
+	F15_CARD_TYPE = 28,
+	F15_DEPOSIT = 29,
+};
+
+/* File 0x17 offsets (§2.3); bytes 11..59 are RFU and not needed */
+enum {
+	F17_COUNTRY = 0,
+	F17_PROVINCE = 4,
+	F17_CITY = 6,
+	F17_INTERCONNECT = 8,
+	F17_KIND = 10,
+	F17_USED = 11
+};
+
+/* INITIALIZE FOR (CAPP) PURCHASE answer (§3) */
+enum {
+	INIT_BALANCE = 0,
+	INIT_ATC = 4,
+	INIT_OVERDRAFT = 6,
+	INIT_KEY_VERSION = 9,
+	INIT_ALGORITHM = 10,
+	INIT_RANDOM = 11,
+	INIT_LEN = 15,
+};
+
+/* 0x1E record (§2.6) */
+enum {
+	R1E_TYPE = 0,
+	R1E_TERMINAL = 1, /* 8 bytes: 00 00 ‖ PSAM terminal number */
+	R1E_INDUSTRY = 9,
+	R1E_LINE = 10,
+	R1E_STATION = 12,
+	R1E_OPERATOR = 14,
+	R1E_AMOUNT = 17,
+	R1E_BALANCE = 21,
+	R1E_DATETIME = 25,
+	R1E_CITY = 32,
+	R1E_INSTITUTION = 34,
+};
+
+void card_cmd_select_ppse(struct apdu *a)
+{
+	*a = (struct apdu){ 0x00, 0xA4, 0x04, 0x00, ppse_name, sizeof(ppse_name) - 1, 0 };
+}
+
+void card_cmd_select_aid(struct apdu *a, const uint8_t *aid, size_t aid_len)
+{
+	*a = (struct apdu){ 0x00, 0xA4, 0x04, 0x00, aid, aid_len, 0 };
+}
+
+void card_cmd_read_binary(struct apdu *a, uint8_t sfi, uint8_t le)
+{
+	*a = (struct apdu){ 0x00, 0xB0, (uint8_t)(0x80 | sfi), 0x00, NULL, 0, le };
+}
+
+void card_cmd_read_record(struct apdu *a, uint8_t sfi, uint8_t record, uint8_t le)
+{
+	*a = (struct apdu){ 0x00, 0xB2, record, (uint8_t)(sfi << 3 | 4), NULL, 0, le };
+}
+
+void card_cmd_init_purchase(struct apdu *a, uint8_t buf[11], uint8_t trans_type, uint8_t key_index,
+			    uint32_t amount_fen, const uint8_t terminal_no[6])
+{
+	buf[0] = key_index;
+	ykt_put_be32(buf + 1, amount_fen);
+	memcpy(buf + 5, terminal_no, 6);
+	/* P1 01 = purchase (type 06), 03 = CAPP purchase (type 09); P2 02 = EP */
+	*a = (struct apdu){ 0x80, 0x50,	   trans_type == TRANS_CAPP ? 0x03 : 0x01, 0x02, buf,
+			    11,	  INIT_LEN };
+}
+
+void card_cmd_update_capp_1e(struct apdu *a, const uint8_t rec[CARD_REC1E_LEN])
+{
+	/* P2 = SFI 1E << 3: the cyclic history file, P1 00 */
+	*a = (struct apdu){ 0x80, 0xDC, 0x00, CARD_SFI_HISTORY << 3, rec, CARD_REC1E_LEN, -1 };
+}
+
+void card_cmd_debit(struct apdu *a, uint8_t buf[15], uint32_t terminal_serial,
+		    const uint8_t datetime[7], const uint8_t mac1[4])
+{
+	ykt_put_be32(buf, terminal_serial);
+	memcpy(buf + 4, datetime, 7);
+	memcpy(buf + 11, mac1, 4);
+	*a = (struct apdu){ 0x80, 0x54, 0x01, 0x00, buf, 15, 8 };
+}
+
+void card_cmd_get_trans_prove(struct apdu *a, uint8_t buf[2], uint8_t trans_type, uint16_t atc)
+{
+	ykt_put_be16(buf, atc);
+	*a = (struct apdu){ 0x80, 0x5A, 0x00, trans_type, buf, 2, 8 };
+}
+
+static int ppse_entry_aid(const struct tlv *entry, uint8_t ret_aid[16], size_t *ret_aid_len)
+{
+	struct tlv aid;
+
+	if (tlv_find(entry->value, entry->len, 0x4F, &aid) < 0)
+		return -ENOENT;
+	if (aid.len < TUNION_AID_LEN || aid.len > 16 ||
+	    memcmp(aid.value, tunion_ep_aid, TUNION_AID_LEN) != 0)
+		return -ENOENT;
+	memcpy(ret_aid, aid.value, aid.len);
+	*ret_aid_len = aid.len;
+	return 0;
+}
+
+int card_parse_ppse(const uint8_t *fci, size_t len, uint8_t ret_aid[16], size_t *ret_aid_len)
+{
+	struct tlv t6f, ta5, tdir, entry;
+	size_t pos = 0;
+	int r;
+
+	if (tlv_find(fci, len, 0x6F, &t6f) < 0 || tlv_find(t6f.value, t6f.len, 0xA5, &ta5) < 0 ||
+	    tlv_find(ta5.value, ta5.len, 0xBF0C, &tdir) < 0)
+		return YKT_E_CARD_FORMAT;
+	while ((r = tlv_next(tdir.value, tdir.len, &pos, &entry)) == 0)
+		if (entry.tag == 0x61 && ppse_entry_aid(&entry, ret_aid, ret_aid_len) == 0)
+			return 0;
+	return r == -ENODATA ? -ENOENT : YKT_E_CARD_FORMAT;
+}
+
+int card_parse_fci(const uint8_t *fci, size_t len, uint8_t ret_file15[CARD_FILE15_LEN],
+		   bool *ret_has_file15)
+{
+	struct tlv t6f, ta5, t15;
+
+	if (tlv_find(fci, len, 0x6F, &t6f) < 0)
+		return YKT_E_CARD_FORMAT;
+	*ret_has_file15 = false;
+	if (tlv_find(t6f.value, t6f.len, 0xA5, &ta5) < 0)
+		return 0; /* no proprietary template: read file 0x15 instead */
+	if (tlv_find(ta5.value, ta5.len, 0x9F0C, &t15) < 0)
+		return 0;
+	if (t15.len != CARD_FILE15_LEN)
+		return YKT_E_CARD_FORMAT;
+	memcpy(ret_file15, t15.value, CARD_FILE15_LEN);
+	*ret_has_file15 = true;
+	return 0;
+}
+
+int card_parse_file15(const uint8_t *raw, size_t len, struct card_file15 *ret)
+{
+	struct card_file15 f;
+
+	if (len != CARD_FILE15_LEN)
+		return YKT_E_CARD_FORMAT;
+	memcpy(f.issuer_id, raw + F15_ISSUER, 8);
+	f.app_type = raw[F15_APP_TYPE];
+	f.app_version = raw[F15_APP_VERSION];
+	memcpy(f.app_serial, raw + F15_SERIAL, 10);
+	if (ykt_bcd_date(raw + F15_START, &f.start_date) < 0 ||
+	    ykt_bcd_date(raw + F15_EXPIRY, &f.expiry_date) < 0)
+		return YKT_E_CARD_FORMAT;
+	f.card_type = raw[F15_CARD_TYPE];
+	f.deposit = raw[F15_DEPOSIT];
+	*ret = f;
+	return 0;
+}
+
+int card_parse_file17(const uint8_t *raw, size_t len, struct card_file17 *ret)
+{
+	struct card_file17 f;
+
+	/* some issuers return only the used part; the rest is RFU */
+	if (len < F17_USED || len > CARD_FILE17_LEN)
+		return YKT_E_CARD_FORMAT;
+	if (!ykt_bcd_valid(raw + F17_PROVINCE, 2) || !ykt_bcd_valid(raw + F17_CITY, 2))
+		return YKT_E_CARD_FORMAT;
+	memcpy(f.country, raw + F17_COUNTRY, 4);
+	memcpy(f.province, raw + F17_PROVINCE, 2);
+	memcpy(f.city, raw + F17_CITY, 2);
+	f.interconnect = ykt_be16(raw + F17_INTERCONNECT);
+	f.card_kind = raw[F17_KIND];
+	*ret = f;
+	return 0;
+}
+
+int card_parse_init(const uint8_t *raw, size_t len, struct card_init_resp *ret)
+{
+	if (len != INIT_LEN)
+		return YKT_E_CARD_FORMAT;
+	ret->balance_fen = ykt_be32(raw + INIT_BALANCE);
+	ret->atc = ykt_be16(raw + INIT_ATC);
+	ret->overdraft_limit_fen = ykt_be24(raw + INIT_OVERDRAFT);
+	ret->key_version = raw[INIT_KEY_VERSION];
+	ret->algorithm_id = raw[INIT_ALGORITHM];
+	memcpy(ret->random, raw + INIT_RANDOM, 4);
+	return 0;
+}
+
+int card_parse_debit(const uint8_t *raw, size_t len, uint8_t ret_tac[4], uint8_t ret_mac2[4])
+{
+	if (len != 8)
+		return YKT_E_CARD_FORMAT;
+	memcpy(ret_tac, raw, 4);
+	memcpy(ret_mac2, raw + 4, 4);
+	return 0;
+}
+
+int card_parse_prove(const uint8_t *raw, size_t len, uint8_t ret_mac2[4], uint8_t ret_tac[4])
+{
+	if (len != 8)
+		return YKT_E_CARD_FORMAT;
+	memcpy(ret_mac2, raw, 4);
+	memcpy(ret_tac, raw + 4, 4);
+	return 0;
+}
+
+void card_build_rec1e(const struct card_rec1e *rec, uint8_t out[CARD_REC1E_LEN])
+{
+	memset(out, 0, CARD_REC1E_LEN);
+	out[R1E_TYPE] = rec->type;
+	memcpy(out + R1E_TERMINAL + 2, rec->terminal_no, 6);
+	out[R1E_INDUSTRY] = rec->industry;
+	ykt_put_be16(out + R1E_LINE, rec->line);
+	ykt_put_be16(out + R1E_STATION, rec->station);
+	ykt_put_be16(out + R1E_OPERATOR, rec->operator_code);
+	ykt_put_be32(out + R1E_AMOUNT, rec->amount_fen);
+	ykt_put_be32(out + R1E_BALANCE, rec->balance_fen);
+	memcpy(out + R1E_DATETIME, rec->datetime, 7);
+	memcpy(out + R1E_CITY, rec->acquirer_city, 2);
+	memcpy(out + R1E_INSTITUTION, rec->acquirer_institution, 8);
+}
+
+int card_parse_rec1e(const uint8_t *raw, size_t len, struct card_rec1e *ret)
+{
+	struct card_rec1e r;
+	struct ykt_cst t;
+
+	if (len != CARD_REC1E_LEN)
+		return YKT_E_CARD_FORMAT;
+	r.type = raw[R1E_TYPE];
+	memcpy(r.terminal_no, raw + R1E_TERMINAL + 2, 6);
+	r.industry = raw[R1E_INDUSTRY];
+	r.line = ykt_be16(raw + R1E_LINE);
+	r.station = ykt_be16(raw + R1E_STATION);
+	r.operator_code = ykt_be16(raw + R1E_OPERATOR);
+	r.amount_fen = ykt_be32(raw + R1E_AMOUNT);
+	r.balance_fen = ykt_be32(raw + R1E_BALANCE);
+	memcpy(r.datetime, raw + R1E_DATETIME, 7);
+	memcpy(r.acquirer_city, raw + R1E_CITY, 2);
+	memcpy(r.acquirer_institution, raw + R1E_INSTITUTION, 8);
+	/* an initial (type 00) record is all zeros; anything else must be a time */
+	if (r.type != 0 && ykt_cst_from_bcd7(r.datetime, &t) < 0)
+		return YKT_E_CARD_FORMAT;
+	*ret = r;
+	return 0;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The T-Union (JT/T 978) card command set: a builder per command and a
+ * parser per answer, with the file layouts of reference/jtt978.md §2 as
+ * offset tables.  Parsers check every length and BCD field; all card bytes
+ * are hostile.
+ */
+#ifndef YKT_CARD_H
+#define YKT_CARD_H
+
+#include "apdu.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TUNION_AID_LEN 8
+extern const uint8_t tunion_ep_aid[TUNION_AID_LEN]; /* A000000632010105 */
+
+#define CARD_SFI_PUBLIC	 0x15 /* public application basic info, 30 bytes */
+#define CARD_SFI_HOLDER	 0x16 /* never read by the validator (privacy) */
+#define CARD_SFI_MANAGE	 0x17 /* management info, 60 bytes */
+#define CARD_SFI_LOG	 0x18 /* 10 x 23 bytes */
+#define CARD_SFI_PROCESS 0x1A
+#define CARD_SFI_HISTORY 0x1E /* 30 x 48 bytes */
+
+#define CARD_FILE15_LEN 30
+#define CARD_FILE17_LEN 60
+#define CARD_REC1E_LEN	48
+
+/* Transaction types (8050 P1 / TAC type byte) */
+#define TRANS_PURCHASE 0x06
+#define TRANS_CAPP     0x09
+
+struct card_file15 {
+	uint8_t issuer_id[8];	/* level-1 diversification factor */
+	uint8_t app_type;	/* 02 */
+	uint8_t app_version;	/* 00 initial, 01 enabled */
+	uint8_t app_serial[10]; /* card number; last 8 = level-2 factor */
+	uint32_t start_date;	/* YYYYMMDD */
+	uint32_t expiry_date;
+	uint8_t card_type; /* issuer-defined FCI byte 28 */
+	uint8_t deposit;   /* byte 29 */
+};
+
+struct card_file17 {
+	uint8_t country[4];
+	uint8_t province[2]; /* BCD */
+	uint8_t city[2];     /* BCD */
+	uint16_t interconnect;
+	uint8_t card_kind;
+};
+
+struct card_init_resp {
+	uint32_t balance_fen;
+	uint16_t atc;
+	uint32_t overdraft_limit_fen;
+	uint8_t key_version;
+	uint8_t algorithm_id;
+	uint8_t random[4];
+};
+
+/* A 0x1E record (reference/jtt978.md §2.6) */
+struct card_rec1e {
+	uint8_t type; /* 06 EP single purchase, 03/04 EP entry/exit */
+	uint8_t terminal_no[6];
+	uint8_t industry;
+	uint16_t line, station, operator_code;
+	uint32_t amount_fen, balance_fen;
+	uint8_t datetime[7];
+	uint8_t acquirer_city[2];
+	uint8_t acquirer_institution[8];
+};
+
+/* Builders fill *a; data buffers passed in must outlive the APDU. */
+void card_cmd_select_ppse(struct apdu *a);
+void card_cmd_select_aid(struct apdu *a, const uint8_t *aid, size_t aid_len);
+void card_cmd_read_binary(struct apdu *a, uint8_t sfi, uint8_t le);
+void card_cmd_read_record(struct apdu *a, uint8_t sfi, uint8_t record, uint8_t le);
+void card_cmd_init_purchase(struct apdu *a, uint8_t buf[11], uint8_t trans_type, uint8_t key_index,
+			    uint32_t amount_fen, const uint8_t terminal_no[6]);
+void card_cmd_update_capp_1e(struct apdu *a, const uint8_t rec[CARD_REC1E_LEN]);
+void card_cmd_debit(struct apdu *a, uint8_t buf[15], uint32_t terminal_serial,
+		    const uint8_t datetime[7], const uint8_t mac1[4]);
+void card_cmd_get_trans_prove(struct apdu *a, uint8_t buf[2], uint8_t trans_type, uint16_t atc);
+
+/* Parsers: 0, or YKT_E_CARD_FORMAT (or -ENOENT where said). */
+/* The first PPSE directory entry whose AID starts with the T-Union EP AID;
+ * phones and wearables extend it to 16 bytes. -ENOENT if none. */
+int card_parse_ppse(const uint8_t *fci, size_t len, uint8_t ret_aid[16], size_t *ret_aid_len);
+/* The EP FCI; *ret_has_file15 tells whether it carried 9F0C (file 0x15). */
+int card_parse_fci(const uint8_t *fci, size_t len, uint8_t ret_file15[CARD_FILE15_LEN],
+		   bool *ret_has_file15);
+int card_parse_file15(const uint8_t *raw, size_t len, struct card_file15 *ret);
+int card_parse_file17(const uint8_t *raw, size_t len, struct card_file17 *ret);
+int card_parse_init(const uint8_t *raw, size_t len, struct card_init_resp *ret);
+/* DEBIT answers TAC then MAC2 */
+int card_parse_debit(const uint8_t *raw, size_t len, uint8_t ret_tac[4], uint8_t ret_mac2[4]);
+/* GET TRANSACTION PROVE answers MAC2 then TAC */
+int card_parse_prove(const uint8_t *raw, size_t len, uint8_t ret_mac2[4], uint8_t ret_tac[4]);
+
+void card_build_rec1e(const struct card_rec1e *rec, uint8_t out[CARD_REC1E_LEN]);
+int card_parse_rec1e(const uint8_t *raw, size_t len, struct card_rec1e *ret);
+
+#endif

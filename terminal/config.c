@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "bytes.h"
+#include "clock.h"
+#include "reader.h"
+#include "sam.h"
+#include "ykt_error.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_kind {
+	K_STRING,
+	K_HEX,
+	K_HEX16,
+	K_INT,
+	K_ENUM,
+	K_BOOL,
+	K_TIME,
+	K_READER,
+	K_SAM,
+	K_CLOCK,
+	K_PATH
+};
+
+struct config_key {
+	const char *section, *name;
+	enum key_kind kind;
+	size_t offset, size; /* size: buffer size, byte count for K_HEX */
+	int64_t min, max;
+	const char *const *choices; /* K_ENUM: index is the value */
+	bool required;
+};
+
+#define OFF(f) offsetof(struct ykt_config, f), sizeof(((struct ykt_config *)0)->f)
+
+static const char *const mode_choices[] = { "simple", "compound", NULL };
+static const char *const select_choices[] = { "ppse", "direct", NULL };
+
+static const struct config_key config_keys[] = {
+	{ "device", "id", K_STRING, OFF(device_id), 1, 0, NULL, true },
+	{ "device", "industry", K_INT, offsetof(struct ykt_config, industry), 1, 1, 0x12, NULL,
+	  false },
+	{ "device", "line", K_HEX16, OFF(line), 0, 0, NULL, false },
+	{ "device", "station", K_HEX16, OFF(station), 0, 0, NULL, false },
+	{ "device", "operator", K_HEX16, OFF(operator_code), 0, 0, NULL, false },
+	{ "device", "direction", K_STRING, OFF(direction), 0, 0, NULL, false },
+	{ "device", "vehicle", K_STRING, OFF(vehicle), 0, 0, NULL, false },
+	{ "device", "acquirer_city", K_HEX, OFF(acquirer_city), 0, 0, NULL, true },
+	{ "device", "acquirer_institution", K_HEX, OFF(acquirer_institution), 0, 0, NULL, true },
+	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
+	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
+	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
+	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
+	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
+	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
+	{ "purchase", "mode", K_ENUM, OFF(mode), 0, 0, mode_choices, false },
+	{ "purchase", "select", K_ENUM, OFF(select), 0, 0, select_choices, false },
+	{ "purchase", "fare_fen", K_INT, OFF(fare_fen), 0, 100000, NULL, true },
+	{ "purchase", "max_fare_fen", K_INT, OFF(max_fare_fen), 0, 100000, NULL, false },
+	{ "purchase", "max_balance_fen", K_INT, OFF(max_balance_fen), 0, 0xFFFFFF, NULL, false },
+	{ "purchase", "refuse_non_interconnect", K_BOOL, OFF(refuse_non_interconnect), 0, 0, NULL,
+	  false },
+	{ "purchase", "local_city", K_HEX, OFF(local_city), 0, 0, NULL, false },
+	{ "purchase", "clock_tolerance_s", K_INT, OFF(clock_tolerance_s), 0, 86400, NULL, false },
+	{ "purchase", "clock_floor", K_TIME, OFF(clock_floor_unix_s), 0, 0, NULL, false },
+};
+#define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+struct config_parse {
+	struct ykt_config *cfg;
+	char dir[PATH_MAX];
+	bool seen[N_CONFIG_KEYS];
+	char detail[200]; /* what the setter found wrong */
+	char err[400];	  /* first error: "[section] key: detail" */
+};
+
+static void config_defaults(struct ykt_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->industry = 0x02;
+	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
+	c->min_free_bytes = 16u << 20;
+	c->busy_timeout_ms = 50;
+	c->mode = PURCHASE_COMPOUND;
+	c->select = SELECT_PPSE;
+	c->max_fare_fen = 10000;
+	c->max_balance_fen = 100000; /* 1000 yuan: the national EP cap */
+	c->clock_tolerance_s = 300;
+	memset(c->charge_percent, 100, sizeof(c->charge_percent));
+}
+
+static int set_int(const struct config_key *k, void *field, const char *value, char *err, size_t n)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(value, &end, 0);
+	if (errno || end == value || *end || v < k->min || v > k->max) {
+		snprintf(err, n, "'%s' is not a number from %lld to %lld", value, (long long)k->min,
+			 (long long)k->max);
+		return -EINVAL;
+	}
+	if (k->size == 1)
+		*(uint8_t *)field = (uint8_t)v;
+	else if (k->size == sizeof(int))
+		*(int *)field = (int)v;
+	else
+		*(int64_t *)field = v;
+	return 0;
+}
+
+static int set_enum(const struct config_key *k, void *field, const char *value, char *err, size_t n)
+{
+	for (int i = 0; k->choices[i]; i++) {
+		if (strcmp(value, k->choices[i]) == 0) {
+			*(int *)field = i;
+			return 0;
+		}
+	}
+	snprintf(err, n, "'%s' is not one of: %s, %s", value, k->choices[0], k->choices[1]);
+	return -EINVAL;
+}
+
+static int set_bool(void *field, const char *value, char *err, size_t n)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+		*(bool *)field = true;
+	else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
+		*(bool *)field = false;
+	else {
+		snprintf(err, n, "'%s' is not yes or no", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* sim:relative/file → sim:<config dir>/relative/file, so that a config works
+ * from any working directory */
+static int set_path(const struct config_parse *p, char *field, size_t size, const char *value,
+		    const char *prefix, char *err, size_t n)
+{
+	const char *rest = value + strlen(prefix);
+	int w;
+
+	if (rest[0] == '/' || rest[0] == '\0' || !p->dir[0])
+		w = snprintf(field, size, "%s", value);
+	else
+		w = snprintf(field, size, "%s%s/%s", prefix, p->dir, rest);
+	if (w < 0 || (size_t)w >= size) {
+		snprintf(err, n, "too long");
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static int set_uri(const struct config_parse *p, const struct config_key *k, char *field,
+		   const char *value, char *err, size_t n)
+{
+	int64_t t;
+
+	if (k->kind == K_READER && !ykt_reader_scheme_known(value)) {
+		snprintf(err, n, "unknown driver in '%s' (this build has: %s)", value,
+			 ykt_reader_schemes());
+		return -EINVAL;
+	}
+	if (k->kind == K_SAM && !ykt_sam_scheme_known(value)) {
+		snprintf(err, n, "unknown driver in '%s' (this build has: %s)", value,
+			 ykt_sam_schemes());
+		return -EINVAL;
+	}
+	if (k->kind == K_CLOCK) {
+		if (strcmp(value, "system:") != 0 &&
+		    (strncmp(value, "sim:", 4) != 0 || ykt_parse_cst_iso(value + 4, &t) < 0)) {
+			snprintf(err, n, "'%s' is neither system: nor sim:YYYY-MM-DDThh:mm:ss",
+				 value);
+			return -EINVAL;
+		}
+		snprintf(field, k->size, "%s", value);
+		return 0;
+	}
+	return set_path(p, field, k->size, value, strncmp(value, "sim:", 4) == 0 ? "sim:" : value,
+			err, n);
+}
+
+static int set_hex(const struct config_key *k, void *field, const char *value, char *err, size_t n)
+{
+	uint8_t buf[16];
+
+	if (k->size > sizeof(buf) || ykt_hex_decode(value, buf, k->size) < 0) {
+		snprintf(err, n, "'%s' is not %zu bytes of hex", value, k->size);
+		return -EINVAL;
+	}
+	memcpy(field, buf, k->size);
+	return 0;
+}
+
+static int set_hex16(void *field, const char *value, char *err, size_t n)
+{
+	uint8_t buf[2];
+
+	if (ykt_hex_decode(value, buf, 2) < 0) {
+		snprintf(err, n, "'%s' is not 4 hex digits", value);
+		return -EINVAL;
+	}
+	*(uint16_t *)field = ykt_be16(buf);
+	return 0;
+}
+
+static int set_string(const struct config_key *k, char *field, const char *value, char *err,
+		      size_t n)
+{
+	size_t len = strlen(value);
+
+	if (len >= k->size || (k->min > 0 && len == 0)) {
+		snprintf(err, n, "must be %s%zu characters at most", k->min ? "1 to " : "",
+			 k->size - 1);
+		return -EINVAL;
+	}
+	memcpy(field, value, len + 1);
+	return 0;
+}
+
+static int set_value(struct config_parse *p, const struct config_key *k, const char *value)
+{
+	void *field = (char *)p->cfg + k->offset;
+	char *err = p->detail;
+	size_t n = sizeof(p->detail);
+
+	switch (k->kind) {
+	case K_STRING:
+		return set_string(k, field, value, err, n);
+	case K_HEX:
+		return set_hex(k, field, value, err, n);
+	case K_HEX16:
+		return set_hex16(field, value, err, n);
+	case K_INT:
+		return set_int(k, field, value, err, n);
+	case K_ENUM:
+		return set_enum(k, field, value, err, n);
+	case K_BOOL:
+		return set_bool(field, value, err, n);
+	case K_PATH:
+		return set_path(p, field, k->size, value, "", err, n);
+	case K_TIME:
+		if (ykt_parse_cst_iso(value, (int64_t *)field) == 0)
+			return 0;
+		snprintf(err, n, "'%s' is not YYYY-MM-DDThh:mm:ss", value);
+		return -EINVAL;
+	default:
+		return set_uri(p, k, field, value, err, n);
+	}
+}
+
+/* [charge_percent] 02 = 50: card type (hex) pays 50 % of the fare */
+static int set_charge_percent(struct config_parse *p, const char *name, const char *value)
+{
+	static const struct config_key pct = { .kind = K_INT, .size = 1, .min = 0, .max = 100 };
+	uint8_t type;
+
+	if (ykt_hex_decode(name, &type, 1) < 0) {
+		snprintf(p->detail, sizeof(p->detail), "card type '%s' is not one hex byte", name);
+		return -EINVAL;
+	}
+	return set_int(&pct, &p->cfg->charge_percent[type], value, p->detail, sizeof(p->detail));
+}
+
+static int config_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct config_parse *p = user;
+	int r = -ENOENT;
+
+	if (p->err[0])
+		return 1; /* report the first error only */
+	if (strcmp(section, "charge_percent") == 0)
+		r = set_charge_percent(p, name, value);
+	for (size_t i = 0; r == -ENOENT && i < N_CONFIG_KEYS; i++) {
+		if (strcmp(config_keys[i].section, section) || strcmp(config_keys[i].name, name))
+			continue;
+		p->seen[i] = true;
+		r = set_value(p, &config_keys[i], value);
+	}
+	if (r == -ENOENT)
+		snprintf(p->detail, sizeof(p->detail), "unknown key");
+	if (r < 0) {
+		snprintf(p->err, sizeof(p->err), "[%.40s] %.40s: %s", section, name, p->detail);
+		return 0;
+	}
+	return 1;
+}
+
+int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size_t errbuf_len)
+{
+	struct config_parse p = { .cfg = ret };
+	const char *slash = strrchr(path, '/');
+	int line;
+
+	config_defaults(ret);
+	if (slash)
+		snprintf(p.dir, sizeof(p.dir), "%.*s", (int)(slash - path), path);
+	line = ini_parse(path, config_handler, &p);
+	if (line == -1) {
+		int err = errno ? errno : EIO;
+
+		snprintf(errbuf, errbuf_len, "%s: %s", path, strerror(err));
+		return -err;
+	}
+	if (line != 0) {
+		snprintf(errbuf, errbuf_len, "%s:%d: %s", path, line,
+			 p.err[0] ? p.err : "not an INI line (expected key = value or [section])");
+		return YKT_E_CONFIG;
+	}
+	for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+		if (config_keys[i].required && !p.seen[i]) {
+			snprintf(errbuf, errbuf_len, "%s: [%s] %s: missing", path,
+				 config_keys[i].section, config_keys[i].name);
+			return YKT_E_CONFIG;
+		}
+	}
+	if (ret->fare_fen > ret->max_fare_fen) {
+		snprintf(errbuf, errbuf_len,
+			 "%s: [purchase] fare_fen: %lld is above max_fare_fen %lld", path,
+			 (long long)ret->fare_fen, (long long)ret->max_fare_fen);
+		return YKT_E_CONFIG;
+	}
+	return 0;
+}

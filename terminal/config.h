@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The validator's configuration: an INI file (parsed by inih) naming the
+ * drivers by URI, the device identity, where it runs, the store and the
+ * purchase rules.  Every key is checked; a bad file gets one line naming the
+ * file, line, section and key.  See docs/configuration.md.
+ */
+#ifndef YKT_CONFIG_H
+#define YKT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_URI_MAX 512
+
+enum purchase_mode { PURCHASE_SIMPLE, PURCHASE_COMPOUND };
+enum select_mode { SELECT_PPSE, SELECT_DIRECT };
+
+struct ykt_config {
+	/* [device] */
+	char device_id[33];
+	uint8_t industry;
+	uint16_t line, station, operator_code;
+	char direction[9];
+	char vehicle[17];
+	uint8_t acquirer_city[2];
+	uint8_t acquirer_institution[8];
+
+	/* [hardware] */
+	char reader_uri[CONFIG_URI_MAX];
+	char sam_uri[CONFIG_URI_MAX];
+	char clock_uri[CONFIG_URI_MAX];
+
+	/* [store] */
+	char store_path[CONFIG_URI_MAX];
+	uint64_t min_free_bytes;
+	int busy_timeout_ms;
+
+	/* [purchase] */
+	enum purchase_mode mode;
+	enum select_mode select;
+	int64_t fare_fen;
+	int64_t max_fare_fen;
+	int64_t max_balance_fen;
+	bool refuse_non_interconnect;
+	uint8_t local_city[2];
+	int clock_tolerance_s;
+	int64_t clock_floor_unix_s;  /* a clock before this is wrong; 0 = the build date */
+	uint8_t charge_percent[256]; /* by card type (file 0x15 byte 28); 100 = full fare */
+};
+
+/* Load and check path. On error returns YKT_E_CONFIG (or -errno when the
+ * file cannot be read) and writes one line to errbuf. Relative paths in the
+ * file (store path, sim: files) are resolved against the file's directory. */
+int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size_t errbuf_len);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "psam.h"
+
+#include "apdu.h"
+#include "bytes.h"
+#include "log.h"
+#include "sam.h"
+#include "ykt_error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PSAM_FILE_SERIAL      0x15 /* MF: 10-byte PSAM serial */
+#define PSAM_FILE_TERMINAL    0x16 /* MF: 6-byte terminal number */
+#define PSAM_FILE_KEY_INDEX   0x17 /* DF 8011: 1-byte key index */
+#define PSAM_MAX_GET_RESPONSE 4
+
+static const uint8_t psam_fid_mf[2] = { 0x3F, 0x00 };
+static const uint8_t psam_fid_mot[2] = { 0x80, 0x11 };
+
+struct ykt_psam {
+	struct ykt_sam *slot;
+	bool ready;
+	uint8_t terminal_no[6];
+	uint8_t serial_no[10];
+	uint8_t key_index;
+	uint16_t last_sw;
+};
+
+int psam_new(struct ykt_sam *slot, struct ykt_psam **ret_psam)
+{
+	struct ykt_psam *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->slot = slot;
+	*ret_psam = p;
+	return 0;
+}
+
+void psam_free(struct ykt_psam *psam)
+{
+	free(psam);
+}
+
+static int psam_raw(struct ykt_psam *p, const struct apdu *a, struct rapdu *ret)
+{
+	uint8_t cmd[APDU_MAX_CMD], resp[APDU_MAX_RESP];
+	size_t cmd_len, resp_len = 0;
+	int r = apdu_encode(a, cmd, sizeof(cmd), &cmd_len);
+
+	if (r < 0)
+		return r;
+	r = ykt_sam_transmit(p->slot, cmd, cmd_len, resp, sizeof(resp), &resp_len);
+	if (r < 0)
+		return r;
+	if (rapdu_parse(resp, resp_len, ret) < 0)
+		return YKT_E_SAM_FORMAT;
+	p->last_sw = ret->sw;
+	return 0;
+}
+
+/* One command, following T=0 61xx with GET RESPONSE; 0 only on 9000. */
+static int psam_exchange(struct ykt_psam *p, const struct apdu *a, struct rapdu *ret)
+{
+	int r = psam_raw(p, a, ret);
+
+	for (int i = 0; r == 0 && (ret->sw >> 8) == SW1_MORE_DATA; i++) {
+		struct apdu get = { 0x00, 0xC0, 0x00, 0x00, NULL, 0, ret->sw & 0xff };
+
+		if (i == PSAM_MAX_GET_RESPONSE)
+			return YKT_E_SAM_FORMAT;
+		if (get.le == 0)
+			get.le = 256;
+		r = psam_raw(p, &get, ret);
+	}
+	if (r < 0)
+		return r;
+	return ret->sw == SW_OK ? 0 : YKT_E_SAM_SW;
+}
+
+static int psam_select(struct ykt_psam *p, const uint8_t fid[2])
+{
+	struct apdu a = { 0x00, 0xA4, 0x00, 0x00, fid, 2, -1 };
+	struct rapdu r;
+
+	return psam_exchange(p, &a, &r);
+}
+
+static int psam_read(struct ykt_psam *p, uint8_t sfi, uint8_t *out, size_t len)
+{
+	struct apdu a = { 0x00, 0xB0, (uint8_t)(0x80 | sfi), 0x00, NULL, 0, (int)len };
+	struct rapdu r;
+	int rc = psam_exchange(p, &a, &r);
+
+	if (rc < 0)
+		return rc;
+	if (r.len != len)
+		return YKT_E_SAM_FORMAT;
+	memcpy(out, r.data, len);
+	return 0;
+}
+
+int psam_start(struct ykt_psam *p)
+{
+	uint8_t atr[64];
+	size_t atr_len;
+	int r;
+
+	p->ready = false;
+	r = ykt_sam_reset(p->slot, atr, sizeof(atr), &atr_len);
+	if (r == 0)
+		r = psam_select(p, psam_fid_mf);
+	if (r == 0)
+		r = psam_read(p, PSAM_FILE_SERIAL, p->serial_no, sizeof(p->serial_no));
+	if (r == 0)
+		r = psam_read(p, PSAM_FILE_TERMINAL, p->terminal_no, sizeof(p->terminal_no));
+	if (r == 0 && !ykt_bcd_valid(p->terminal_no, sizeof(p->terminal_no)))
+		r = YKT_E_SAM_FORMAT;
+	if (r == 0)
+		r = psam_select(p, psam_fid_mot);
+	if (r == 0)
+		r = psam_read(p, PSAM_FILE_KEY_INDEX, &p->key_index, 1);
+	if (r < 0) {
+		log_err("psam", "start-up failed: %s (SW %04X)", ykt_strerror(r), p->last_sw);
+		return r;
+	}
+	p->ready = true;
+	return 0;
+}
+
+bool psam_ready(const struct ykt_psam *psam)
+{
+	return psam->ready;
+}
+
+const uint8_t *psam_terminal_no(const struct ykt_psam *psam)
+{
+	return psam->terminal_no;
+}
+
+const uint8_t *psam_serial_no(const struct ykt_psam *psam)
+{
+	return psam->serial_no;
+}
+
+uint8_t psam_key_index(const struct ykt_psam *psam)
+{
+	return psam->key_index;
+}
+
+uint16_t psam_last_sw(const struct ykt_psam *psam)
+{
+	return psam->last_sw;
+}
+
+/* 8070 data layout (reference/jtt978.md §4.2) */
+enum {
+	M1_RANDOM = 0,
+	M1_ATC = 4,
+	M1_AMOUNT = 6,
+	M1_TYPE = 10,
+	M1_DATETIME = 11,
+	M1_KEY_VERSION = 18,
+	M1_ALGORITHM = 19,
+	M1_SERIAL = 20,
+	M1_ISSUER = 28,
+	M1_LEN = 36,
+};
+
+int psam_mac1(struct ykt_psam *p, const struct psam_mac1_input *in, uint32_t *ret_serial,
+	      uint8_t ret_mac1[4])
+{
+	uint8_t data[M1_LEN];
+	struct apdu a = { 0x80, 0x70, 0x00, 0x00, data, M1_LEN, -1 };
+	struct rapdu r;
+	int rc;
+
+	if (!p->ready)
+		return YKT_E_SAM_NOT_READY;
+	memcpy(data + M1_RANDOM, in->random, 4);
+	ykt_put_be16(data + M1_ATC, in->atc);
+	ykt_put_be32(data + M1_AMOUNT, in->amount_fen);
+	data[M1_TYPE] = in->trans_type;
+	memcpy(data + M1_DATETIME, in->datetime, 7);
+	data[M1_KEY_VERSION] = in->key_version;
+	data[M1_ALGORITHM] = in->algorithm_id;
+	memcpy(data + M1_SERIAL, in->app_serial_low8, 8);
+	memcpy(data + M1_ISSUER, in->issuer_id, 8);
+	rc = psam_exchange(p, &a, &r);
+	if (rc == 0 && r.len != 8)
+		rc = YKT_E_SAM_FORMAT;
+	if (rc < 0) {
+		if (rc != YKT_E_SAM_SW)
+			p->ready = false; /* no answer or garbage: restart before trusting it */
+		return rc;
+	}
+	*ret_serial = ykt_be32(r.data);
+	memcpy(ret_mac1, r.data + 4, 4);
+	return 0;
+}
+
+int psam_verify_mac2(struct ykt_psam *p, const uint8_t mac2[4])
+{
+	struct apdu a = { 0x80, 0x72, 0x00, 0x00, mac2, 4, -1 };
+	struct rapdu r;
+
+	if (!p->ready)
+		return YKT_E_SAM_NOT_READY;
+	return psam_exchange(p, &a, &r);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The transport PSAM (reference/jtt978.md §4): start-up, MAC1 and MAC2.
+ * All purchase cryptography happens here, in the PSAM; the validator holds
+ * no keys.  A ykt_psam borrows its SAM slot.
+ */
+#ifndef YKT_PSAM_H
+#define YKT_PSAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ykt_sam;
+struct ykt_psam;
+
+struct psam_mac1_input {
+	uint8_t random[4]; /* from the card's INITIALIZE */
+	uint16_t atc;
+	uint32_t amount_fen;
+	uint8_t trans_type;
+	uint8_t datetime[7];
+	uint8_t key_version;
+	uint8_t algorithm_id;
+	uint8_t app_serial_low8[8]; /* level-2 factor: file 0x15 bytes 12..19 */
+	uint8_t issuer_id[8];	    /* level-1 factor: file 0x15 bytes 0..7 */
+};
+
+/* Caller frees with psam_free(); the slot must outlive the psam. */
+int psam_new(struct ykt_sam *slot, struct ykt_psam **ret_psam);
+void psam_free(struct ykt_psam *psam);
+
+/* Reset and read: MF, PSAM serial (0x15), terminal number (0x16), DF 8011,
+ * key index (0x17). YKT_E_SAM_ABSENT, YKT_E_SAM_SW, YKT_E_SAM_FORMAT. */
+int psam_start(struct ykt_psam *psam);
+bool psam_ready(const struct ykt_psam *psam);
+const uint8_t *psam_terminal_no(const struct ykt_psam *psam); /* 6 bytes BCD */
+const uint8_t *psam_serial_no(const struct ykt_psam *psam);   /* 10 bytes */
+uint8_t psam_key_index(const struct ykt_psam *psam);
+
+/* INIT SAM FOR PURCHASE (8070, 36-byte two-level form). On success writes
+ * the terminal transaction serial and MAC1. A SAM that fails here is marked
+ * not ready until psam_start() succeeds again. */
+int psam_mac1(struct ykt_psam *psam, const struct psam_mac1_input *in, uint32_t *ret_serial,
+	      uint8_t ret_mac1[4]);
+
+/* CREDIT SAM FOR PURCHASE (8072): 0 when MAC2 checks, YKT_E_SAM_SW (9302)
+ * when it does not. */
+int psam_verify_mac2(struct ykt_psam *psam, const uint8_t mac2[4]);
+
+/* status word of the last PSAM answer, for logs */
+uint16_t psam_last_sw(const struct ykt_psam *psam);
+
+#endif

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tap.h"
+
+#include "apdu.h"
+#include "bytes.h"
+#include "card.h"
+#include "cardno.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "psam.h"
+#include "reader.h"
+#include "store.h"
+#include "ykt_error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Everything one tap learns, in the order it learns it. */
+struct tap {
+	const struct ykt_tap_env *env;
+	const struct ykt_config *cfg;
+	struct tap_result *res;
+
+	int64_t now_s;
+	struct ykt_cst now;
+	uint8_t datetime[7];
+
+	struct card_file15 f15;
+	struct card_file17 f17;
+	struct card_init_resp init;
+	uint32_t terminal_serial;
+	uint8_t mac1[4];
+	bool has_1e;
+	uint8_t rec1e[CARD_REC1E_LEN];
+	uint8_t tac[4];
+};
+
+/* A step returns 0 to go on, 1 when the tap ended (outcome set). */
+#define TAP_CONTINUE 0
+#define TAP_END	     1
+
+static int tap_end(struct tap *t, enum tap_outcome outcome, int err, uint16_t sw)
+{
+	t->res->outcome = outcome;
+	t->res->err = err;
+	t->res->sw = sw;
+	return TAP_END;
+}
+
+/* One card exchange; a 6Cxx answer (wrong Le) is re-issued once with the
+ * length the card asked for. */
+static int tap_card(struct tap *t, const struct apdu *a, struct rapdu *ret)
+{
+	struct apdu retry = *a;
+	uint8_t cmd[APDU_MAX_CMD], resp[APDU_MAX_RESP];
+	size_t cmd_len, resp_len;
+	int r;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		r = apdu_encode(&retry, cmd, sizeof(cmd), &cmd_len);
+		if (r == 0)
+			r = ykt_reader_transceive(t->env->reader, cmd, cmd_len, resp, sizeof(resp),
+						  &resp_len);
+		if (r < 0)
+			return r;
+		if (rapdu_parse(resp, resp_len, ret) < 0)
+			return YKT_E_CARD_FORMAT;
+		if ((ret->sw >> 8) != SW1_WRONG_LE || retry.le < 0)
+			return 0;
+		retry.le = (ret->sw & 0xff) ? (ret->sw & 0xff) : 256;
+	}
+	return 0;
+}
+
+/* A failed exchange ends the tap: the card left, or answered garbage. */
+static int tap_card_failed(struct tap *t, int err)
+{
+	if (err == YKT_E_CARD_GONE)
+		return tap_end(t, TAP_CARD_REMOVED, err, 0);
+	return tap_end(t, TAP_CARD_ERROR, err, 0);
+}
+
+static bool sw_means_blocked(uint16_t sw)
+{
+	return sw == SW_FILE_INVALIDATED || sw == SW_FCI_FORMAT || sw == SW_APP_LOCKED ||
+	       sw == SW_FUNC_NOT_SUPPORTED;
+}
+
+/* PPSE first when configured; phones and wearables list a 16-byte AID that
+ * starts with the T-Union AID. Falls back to the plain AID. */
+static void tap_choose_aid(struct tap *t, uint8_t aid[16], size_t *aid_len)
+{
+	struct apdu a;
+	struct rapdu r;
+
+	memcpy(aid, tunion_ep_aid, TUNION_AID_LEN);
+	*aid_len = TUNION_AID_LEN;
+	if (t->cfg->select != SELECT_PPSE)
+		return;
+	card_cmd_select_ppse(&a);
+	if (tap_card(t, &a, &r) == 0 && r.sw == SW_OK &&
+	    card_parse_ppse(r.data, r.len, aid, aid_len) == 0)
+		return;
+	memcpy(aid, tunion_ep_aid, TUNION_AID_LEN);
+	*aid_len = TUNION_AID_LEN;
+}
+
+static int step_select(struct tap *t)
+{
+	uint8_t aid[16], f15[CARD_FILE15_LEN];
+	size_t aid_len;
+	bool has_f15;
+	struct apdu a;
+	struct rapdu r;
+	int rc;
+
+	tap_choose_aid(t, aid, &aid_len);
+	card_cmd_select_aid(&a, aid, aid_len);
+	rc = tap_card(t, &a, &r);
+	if (rc < 0)
+		return tap_card_failed(t, rc);
+	if (sw_means_blocked(r.sw))
+		return tap_end(t, TAP_BLOCKED, YKT_E_CARD_SW, r.sw);
+	if (r.sw != SW_OK)
+		return tap_end(t, TAP_NOT_TUNION, YKT_E_NO_APP, r.sw);
+	rc = card_parse_fci(r.data, r.len, f15, &has_f15);
+	if (rc == 0 && !has_f15) {
+		card_cmd_read_binary(&a, CARD_SFI_PUBLIC, CARD_FILE15_LEN);
+		rc = tap_card(t, &a, &r);
+		if (rc < 0)
+			return tap_card_failed(t, rc);
+		if (r.sw != SW_OK || r.len != CARD_FILE15_LEN)
+			return tap_end(t, TAP_CARD_ERROR, YKT_E_CARD_SW, r.sw);
+		memcpy(f15, r.data, CARD_FILE15_LEN);
+	}
+	if (rc == 0)
+		rc = card_parse_file15(f15, CARD_FILE15_LEN, &t->f15);
+	if (rc < 0)
+		return tap_end(t, TAP_CARD_ERROR, rc, 0);
+	ykt_cardno_from_serial(t->f15.app_serial, t->res->card_serial);
+	t->res->card_type = t->f15.card_type;
+	return TAP_CONTINUE;
+}
+
+static int step_read_manage(struct tap *t)
+{
+	struct apdu a;
+	struct rapdu r;
+	int rc;
+
+	card_cmd_read_binary(&a, CARD_SFI_MANAGE, CARD_FILE17_LEN);
+	rc = tap_card(t, &a, &r);
+	if (rc < 0)
+		return tap_card_failed(t, rc);
+	if (r.sw != SW_OK)
+		return tap_end(t, TAP_CARD_ERROR, YKT_E_CARD_SW, r.sw);
+	rc = card_parse_file17(r.data, r.len, &t->f17);
+	if (rc < 0)
+		return tap_end(t, TAP_CARD_ERROR, rc, 0);
+	return TAP_CONTINUE;
+}
+
+static int step_check(struct tap *t)
+{
+	uint32_t today = (uint32_t)(t->now.year * 10000 + t->now.month * 100 + t->now.day);
+	const struct ykt_config *cfg = t->cfg;
+
+	if (t->f15.app_version == 0x00)
+		return tap_end(t, TAP_NOT_ENABLED, 0, 0);
+	if (today < t->f15.start_date)
+		return tap_end(t, TAP_NOT_YET_VALID, 0, 0);
+	if (today > t->f15.expiry_date)
+		return tap_end(t, TAP_EXPIRED, 0, 0);
+	if (cfg->refuse_non_interconnect && t->f17.interconnect == 0 &&
+	    memcmp(t->f17.city, cfg->local_city, 2) != 0)
+		return tap_end(t, TAP_NON_INTERCONNECT, 0, 0);
+	return TAP_CONTINUE;
+}
+
+static int step_fare(struct tap *t)
+{
+	struct tap_result *res = t->res;
+	int64_t pct = t->cfg->charge_percent[t->f15.card_type];
+
+	res->nominal_fen = t->cfg->fare_fen;
+	/* round to the nearest fen, halves up, in integers */
+	res->amount_fen = (res->nominal_fen * pct + 50) / 100;
+	res->trans_type = t->cfg->mode == PURCHASE_COMPOUND ? TRANS_CAPP : TRANS_PURCHASE;
+	if (res->amount_fen < 0 || res->amount_fen > t->cfg->max_fare_fen)
+		return tap_end(t, TAP_OUT_OF_SERVICE, YKT_E_LIMIT, 0);
+	return TAP_CONTINUE;
+}
+
+static int step_init(struct tap *t)
+{
+	uint8_t buf[11];
+	struct apdu a;
+	struct rapdu r;
+	int rc;
+
+	card_cmd_init_purchase(&a, buf, t->res->trans_type, psam_key_index(t->env->psam),
+			       (uint32_t)t->res->amount_fen, psam_terminal_no(t->env->psam));
+	rc = tap_card(t, &a, &r);
+	if (rc < 0)
+		return tap_card_failed(t, rc);
+	if (r.sw == SW_INSUFFICIENT)
+		return tap_end(t, TAP_INSUFFICIENT, YKT_E_CARD_SW, r.sw);
+	if (r.sw != SW_OK)
+		return tap_end(t, TAP_CARD_ERROR, YKT_E_CARD_SW, r.sw);
+	rc = card_parse_init(r.data, r.len, &t->init);
+	if (rc < 0)
+		return tap_end(t, TAP_CARD_ERROR, rc, 0);
+	t->res->balance_fen = t->init.balance_fen;
+	if (t->init.balance_fen > (uint64_t)t->cfg->max_balance_fen)
+		return tap_end(t, TAP_CARD_ERROR, YKT_E_LIMIT, 0);
+	/* the card's own check is the authority; this one guards against a
+	 * card that would go below zero without an overdraft */
+	if ((int64_t)t->init.balance_fen + t->init.overdraft_limit_fen < t->res->amount_fen)
+		return tap_end(t, TAP_INSUFFICIENT, 0, 0);
+	return TAP_CONTINUE;
+}
+
+static int step_mac1(struct tap *t)
+{
+	struct psam_mac1_input in = {
+		.atc = t->init.atc,
+		.amount_fen = (uint32_t)t->res->amount_fen,
+		.trans_type = t->res->trans_type,
+		.key_version = t->init.key_version,
+		.algorithm_id = t->init.algorithm_id,
+	};
+	int rc;
+
+	memcpy(in.random, t->init.random, 4);
+	memcpy(in.datetime, t->datetime, 7);
+	memcpy(in.app_serial_low8, t->f15.app_serial + 2, 8);
+	memcpy(in.issuer_id, t->f15.issuer_id, 8);
+	rc = psam_mac1(t->env->psam, &in, &t->terminal_serial, t->mac1);
+	if (rc < 0) {
+		log_err("tap", "PSAM MAC1 failed: %s (SW %04X)", ykt_strerror(rc),
+			psam_last_sw(t->env->psam));
+		return tap_end(t, rc == YKT_E_SAM_SW ? TAP_CARD_ERROR : TAP_OUT_OF_SERVICE, rc,
+			       psam_last_sw(t->env->psam));
+	}
+	return TAP_CONTINUE;
+}
+
+static int step_capp_cache(struct tap *t)
+{
+	const struct ykt_config *cfg = t->cfg;
+	struct card_rec1e rec = {
+		.type = TRANS_PURCHASE, /* 06: EP single purchase */
+		.industry = cfg->industry,
+		.line = cfg->line,
+		.station = cfg->station,
+		.operator_code = cfg->operator_code,
+		.amount_fen = (uint32_t)t->res->amount_fen,
+		.balance_fen = (uint32_t)((int64_t)t->init.balance_fen - t->res->amount_fen),
+	};
+	struct apdu a;
+	struct rapdu r;
+	int rc;
+
+	if (t->res->trans_type != TRANS_CAPP)
+		return TAP_CONTINUE;
+	if ((int64_t)t->init.balance_fen < t->res->amount_fen)
+		rec.balance_fen = 0; /* into overdraft: the purse shows zero */
+	memcpy(rec.terminal_no, psam_terminal_no(t->env->psam), 6);
+	memcpy(rec.datetime, t->datetime, 7);
+	memcpy(rec.acquirer_city, cfg->acquirer_city, 2);
+	memcpy(rec.acquirer_institution, cfg->acquirer_institution, 8);
+	card_build_rec1e(&rec, t->rec1e);
+	card_cmd_update_capp_1e(&a, t->rec1e);
+	rc = tap_card(t, &a, &r);
+	if (rc < 0)
+		return tap_card_failed(t, rc);
+	if (r.sw != SW_OK)
+		return tap_end(t, TAP_CARD_ERROR, YKT_E_CARD_SW, r.sw);
+	t->has_1e = true;
+	return TAP_CONTINUE;
+}
+
+static void tap_fill_record(struct tap *t, struct ykt_purchase_record *rec)
+{
+	const struct ykt_config *cfg = t->cfg;
+	const struct tap_result *res = t->res;
+
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->device_id, sizeof(rec->device_id), "%s", cfg->device_id);
+	memcpy(rec->card_serial, res->card_serial, sizeof(rec->card_serial));
+	ykt_hex_encode(t->f15.issuer_id, 8, rec->issuer_id, sizeof(rec->issuer_id));
+	ykt_hex_encode(t->f17.city, 2, rec->card_city, sizeof(rec->card_city));
+	rec->card_type = t->f15.card_type;
+	rec->init_atc = t->init.atc;
+	rec->balance_before_fen = t->init.balance_fen;
+	rec->balance_after_fen = -1;
+	rec->overdraft_limit_fen = t->init.overdraft_limit_fen;
+	rec->key_version = t->init.key_version;
+	rec->key_index = psam_key_index(t->env->psam);
+	rec->algorithm_id = t->init.algorithm_id;
+	rec->trans_type = res->trans_type;
+	rec->amount_fen = res->amount_fen;
+	rec->nominal_fen = res->nominal_fen;
+	rec->discount_fen = res->nominal_fen - res->amount_fen;
+	ykt_hex_encode(psam_terminal_no(t->env->psam), 6, rec->psam_terminal_no,
+		       sizeof(rec->psam_terminal_no));
+	rec->psam_serial = t->terminal_serial;
+	ykt_hex_encode(t->datetime, 7, rec->txn_time, sizeof(rec->txn_time));
+	rec->txn_unix_s = t->now_s;
+	rec->industry = cfg->industry;
+	snprintf(rec->line, sizeof(rec->line), "%04X", cfg->line);
+	snprintf(rec->station, sizeof(rec->station), "%04X", cfg->station);
+	snprintf(rec->operator_code, sizeof(rec->operator_code), "%04X", cfg->operator_code);
+	snprintf(rec->direction, sizeof(rec->direction), "%s", cfg->direction);
+	snprintf(rec->vehicle, sizeof(rec->vehicle), "%s", cfg->vehicle);
+	rec->has_capp_1e = t->has_1e;
+	memcpy(rec->capp_1e, t->rec1e, sizeof(rec->capp_1e));
+	rec->created_ms = ykt_clock_now_ms(t->env->clock);
+}
+
+/* The durable intent: everything the TAC covers, on disk before DEBIT. */
+static int step_intent(struct tap *t)
+{
+	struct ykt_purchase_record rec;
+	char masked[YKT_CARDNO_LEN + 1];
+	int rc;
+
+	tap_fill_record(t, &rec);
+	rc = store_intent_add(t->env->store, &rec);
+	if (rc < 0) {
+		ykt_cardno_mask(rec.card_serial, 0, masked);
+		log_err("tap", "no intent record for card %s ATC %u: %s; not debiting", masked,
+			rec.init_atc, ykt_strerror(rc));
+		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+	}
+	t->res->record_no = rec.record_no;
+	return TAP_CONTINUE;
+}
+
+/* DEBIT: once sent, its outcome is either known (TAC and MAC2, or a status
+ * word refusing it) or unknown (no answer): the intent then stays grey. */
+static int step_debit(struct tap *t)
+{
+	struct ykt_store *store = t->env->store;
+	uint8_t buf[15];
+	struct apdu a;
+	struct rapdu r;
+	int rc;
+
+	card_cmd_debit(&a, buf, t->terminal_serial, t->datetime, t->mac1);
+	rc = tap_card(t, &a, &r);
+	if (rc == 0 && r.sw == SW_OK)
+		rc = card_parse_debit(r.data, r.len, t->tac, t->res->mac2);
+	if (rc < 0) {
+		store_purchase_grey(store, t->res->record_no);
+		return tap_end(t, TAP_GREY, rc, 0);
+	}
+	if (r.sw != SW_OK) {
+		/* refused: nothing was debited, the intent is void */
+		store_purchase_void(store, t->res->record_no);
+		return tap_end(t, r.sw == SW_INSUFFICIENT ? TAP_INSUFFICIENT : TAP_CARD_ERROR,
+			       YKT_E_CARD_SW, r.sw);
+	}
+	return TAP_CONTINUE;
+}
+
+static int step_complete(struct tap *t)
+{
+	int64_t after = (int64_t)t->init.balance_fen - t->res->amount_fen;
+	int rc;
+
+	t->res->balance_fen = after;
+	rc = store_purchase_complete(t->env->store, t->res->record_no, t->tac, t->res->mac2, after);
+	if (rc < 0) {
+		/* the debit happened and the intent holds what the TAC covers;
+		 * the record stays an intent and is reported, never lost */
+		log_err("tap", "record %lld not completed: %s", (long long)t->res->record_no,
+			ykt_strerror(rc));
+	}
+	return tap_end(t, TAP_PAID, 0, 0);
+}
+
+static const struct tap_step {
+	const char *name;
+	int (*run)(struct tap *t);
+} tap_steps[] = {
+	{ "select", step_select },	   { "read-0x17", step_read_manage },
+	{ "check", step_check },	   { "fare", step_fare },
+	{ "initialize", step_init },	   { "mac1", step_mac1 },
+	{ "capp-cache", step_capp_cache }, { "intent", step_intent },
+	{ "debit", step_debit },	   { "complete", step_complete },
+};
+
+void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
+{
+	struct tap t = { .env = env, .cfg = env->cfg, .res = ret };
+
+	memset(ret, 0, sizeof(*ret));
+	ret->balance_fen = -1;
+	ret->record_no = -1;
+	t.now_s = ykt_clock_now_s(env->clock);
+	ykt_cst_from_unix(t.now_s, &t.now);
+	ykt_cst_to_bcd7(&t.now, t.datetime);
+	for (size_t i = 0; i < sizeof(tap_steps) / sizeof(tap_steps[0]); i++) {
+		if (tap_steps[i].run(&t) == TAP_END) {
+			log_debug("tap", "ended at %s: %s", tap_steps[i].name,
+				  tap_outcome_text(ret->outcome)->key);
+			return;
+		}
+	}
+}
+
+int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *res)
+{
+	int rc;
+
+	if (res->outcome != TAP_PAID || res->record_no < 0)
+		return 0;
+	rc = psam_verify_mac2(env->psam, res->mac2);
+	if (rc == YKT_E_SAM_SW) {
+		log_warn("tap",
+			 "record %lld: MAC2 rejected by the PSAM (SW %04X); kept and flagged",
+			 (long long)res->record_no, psam_last_sw(env->psam));
+		store_purchase_mac2(env->store, res->record_no, MAC2_FAILED);
+		return rc;
+	}
+	if (rc < 0)
+		return rc; /* PSAM unavailable: the verdict stays unchecked */
+	return store_purchase_mac2(env->store, res->record_no, MAC2_OK);
+}
+
+int ykt_tap_ready(const struct ykt_tap_env *env, char *why, size_t why_len)
+{
+	int64_t now = ykt_clock_now_s(env->clock), last = 0;
+	int rc = store_check_can_record(env->store);
+
+	if (rc < 0) {
+		snprintf(why, why_len, "store: %s", ykt_strerror(rc));
+		return rc;
+	}
+	if (!psam_ready(env->psam)) {
+		snprintf(why, why_len, "no working PSAM");
+		return YKT_E_SAM_NOT_READY;
+	}
+	rc = store_last_txn_time(env->store, &last);
+	if (rc < 0) {
+		snprintf(why, why_len, "store: %s", ykt_strerror(rc));
+		return rc;
+	}
+	if (now < env->clock_floor_unix_s || now + env->cfg->clock_tolerance_s < last) {
+		snprintf(why, why_len, "clock not valid (before %s)",
+			 now < env->clock_floor_unix_s ? "the build date" : "the last record");
+		return YKT_E_CLOCK;
+	}
+	return 0;
+}

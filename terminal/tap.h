@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One tap: a T-Union flat-fare purchase (simple 06 or compound 09) as a
+ * small state machine that reads like the standard's sequence:
+ *
+ *   SELECT (PPSE or direct) → files 0x15, 0x17 → checks → fare →
+ *   INITIALIZE → MAC1 (PSAM) → [UPDATE CAPP DATA CACHE 1E] →
+ *   durable intent record → DEBIT → record completed
+ *
+ * then, after the passenger has been told, MAC2 is verified by the PSAM.
+ * One China Standard Time timestamp feeds MAC1, DEBIT, the TAC and the
+ * record.  Cards are identified by application serial, never by UID.
+ */
+#ifndef YKT_TAP_H
+#define YKT_TAP_H
+
+#include "outcome.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ykt_config;
+struct ykt_reader;
+struct ykt_psam;
+struct ykt_store;
+struct ykt_clock;
+
+struct ykt_tap_env {
+	const struct ykt_config *cfg;
+	struct ykt_reader *reader;
+	struct ykt_psam *psam;
+	struct ykt_store *store;
+	struct ykt_clock *clock;
+	int64_t clock_floor_unix_s; /* the build date: a clock before it is wrong */
+};
+
+struct tap_result {
+	enum tap_outcome outcome;
+	int err;     /* the error behind a refusal, 0 if none */
+	uint16_t sw; /* the card's status word behind a refusal, 0 if none */
+	char card_serial[21];
+	uint8_t card_type;
+	uint8_t trans_type;
+	int64_t nominal_fen, amount_fen;
+	int64_t balance_fen; /* after the purchase, or as read; -1 unknown */
+	int64_t record_no;   /* -1 when no record was written */
+	uint8_t mac2[4];     /* for the PSAM check after feedback */
+};
+
+/* 0 when the validator can take a tap now (store writable, PSAM ready,
+ * clock trustworthy); otherwise a negative code and a one-line reason. No
+ * card is touched. */
+int ykt_tap_ready(const struct ykt_tap_env *env, char *why, size_t why_len);
+
+/* Run one purchase with the card now in the field. Never debits without a
+ * durable intent record. */
+void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret);
+
+/* After feedback: the PSAM verifies MAC2 and the record keeps its verdict. A
+ * failed check never undoes the record: the card was debited. */
+int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *res);
+
+#endif

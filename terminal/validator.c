@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "validator.h"
+
+#include "cardno.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "psam.h"
+#include "reader.h"
+#include "sam.h"
+#include "store.h"
+#include "ykt_config.h"
+#include "ykt_error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ykt_validator {
+	const struct ykt_config *cfg;
+	struct ykt_clock *clock;
+	struct ykt_store *store;
+	struct ykt_sam *sam;
+	struct ykt_psam *psam;
+	struct ykt_loop *loop;
+	struct ykt_reader *reader;
+	struct ykt_tap_env env;
+	ykt_tap_report_cb report;
+	void *report_data;
+	int taps;
+};
+
+static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata);
+
+static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
+{
+	int r = ykt_sam_open(v->cfg->sam_uri, &v->sam, errbuf, errbuf_len);
+
+	if (r < 0)
+		return r;
+	r = psam_new(v->sam, &v->psam);
+	if (r < 0)
+		return r;
+	/* a PSAM that fails start-up leaves the validator out of service, and
+	 * says so at each tap; it is not a reason to refuse to start */
+	if (psam_start(v->psam) < 0)
+		log_err("psam", "PSAM in %s did not start; out of service", v->cfg->sam_uri);
+	return 0;
+}
+
+static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
+{
+	struct store_options so = { v->cfg->busy_timeout_ms, v->cfg->min_free_bytes };
+	struct ykt_reader_env renv;
+	int r;
+
+	r = ykt_clock_new(v->cfg->clock_uri, &v->clock);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "clock %s: %s", v->cfg->clock_uri, ykt_strerror(r));
+		return r;
+	}
+	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
+	if (r < 0)
+		return r;
+	r = validator_open_sam(v, errbuf, errbuf_len);
+	if (r < 0)
+		return r;
+	r = ykt_loop_new(validator_on_event, v, &v->loop);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "event loop: %s", ykt_strerror(r));
+		return r;
+	}
+	renv = (struct ykt_reader_env){ .loop = v->loop, .clock = v->clock, .source = 0 };
+	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
+}
+
+int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, char *errbuf,
+		      size_t errbuf_len)
+{
+	struct ykt_validator *v = calloc(1, sizeof(*v));
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	v->cfg = cfg;
+	errbuf[0] = '\0';
+	r = validator_open(v, errbuf, errbuf_len);
+	if (r < 0) {
+		if (!errbuf[0])
+			snprintf(errbuf, errbuf_len, "%s", ykt_strerror(r));
+		ykt_validator_free(v);
+		return r;
+	}
+	v->env.clock_floor_unix_s = cfg->clock_floor_unix_s;
+	if (!cfg->clock_floor_unix_s &&
+	    ykt_parse_cst_iso(YKT_BUILD_DATE_UTC, &v->env.clock_floor_unix_s) == 0)
+		v->env.clock_floor_unix_s += 8 * 3600; /* the build date is UTC */
+	v->env.cfg = cfg;
+	v->env.reader = v->reader;
+	v->env.psam = v->psam;
+	v->env.store = v->store;
+	v->env.clock = v->clock;
+	*ret = v;
+	return 0;
+}
+
+void ykt_validator_free(struct ykt_validator *v)
+{
+	if (!v)
+		return;
+	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
+	ykt_loop_free(v->loop);
+	psam_free(v->psam);
+	ykt_sam_free(v->sam);
+	store_close(v->store);
+	ykt_clock_free(v->clock);
+	free(v);
+}
+
+static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
+{
+	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
+	char why[128];
+
+	if (ev->n_cards > 1) {
+		res.outcome = TAP_MULTI_CARD; /* touch neither card */
+	} else if (ykt_tap_ready(&v->env, why, sizeof(why)) < 0) {
+		log_err("tap", "out of service: %s", why);
+		res.outcome = TAP_OUT_OF_SERVICE;
+		/* a PSAM that stopped is tried again at the next card */
+		if (!psam_ready(v->psam))
+			psam_start(v->psam);
+	} else {
+		ykt_tap_run(&v->env, &res);
+	}
+	v->taps++;
+	if (v->report)
+		v->report(v->taps, &res, v->report_data);
+	ykt_tap_verify_mac2(&v->env, &res);
+	ykt_reader_done(v->reader);
+}
+
+static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	switch (ev->type) {
+	case YKT_EV_CARD_PRESENT:
+		validator_tap(v, ev);
+		break;
+	case YKT_EV_FIELD_END:
+		log_info("loop", "card source ended after %d taps", v->taps);
+		ykt_loop_quit(loop, 0);
+		break;
+	case YKT_EV_DEVICE_ERROR:
+		log_err("loop", "device %d: %s", ev->source, ykt_strerror(ev->err));
+		break;
+	default:
+		break;
+	}
+}
+
+int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *userdata)
+{
+	int r;
+
+	v->report = report;
+	v->report_data = userdata;
+	r = ykt_reader_start(v->reader);
+	if (r < 0) {
+		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
+		return r;
+	}
+	return ykt_loop_run(v->loop);
+}
+
+struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
+{
+	return v->reader;
+}
+
+static const char *card_type_name(uint8_t type)
+{
+	static const char *const names[] = { "type-00", "adult",    "student",
+					     "senior",	"disabled", "staff" };
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "other";
+}
+
+static void print_yuan(FILE *out, const char *label, int64_t fen)
+{
+	fprintf(out, " %s=%s%lld.%02lld", label, fen < 0 ? "-" : "", llabs(fen) / 100,
+		llabs(fen) % 100);
+}
+
+void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
+{
+	const struct outcome_text *text = tap_outcome_text(res->outcome);
+	char masked[YKT_CARDNO_LEN + 1];
+
+	fprintf(out, "tap %d: %s", n, text->key);
+	if (res->card_serial[0]) {
+		ykt_cardno_mask(res->card_serial, 0, masked);
+		fprintf(out, " card=%s %s", masked, card_type_name(res->card_type));
+	}
+	if (res->outcome == TAP_PAID || res->outcome == TAP_GREY) {
+		print_yuan(out, "amount", res->amount_fen);
+		if (res->nominal_fen != res->amount_fen)
+			print_yuan(out, "fare", res->nominal_fen);
+		fprintf(out, " %s", res->trans_type == 0x09 ? "compound" : "simple");
+	}
+	if (res->balance_fen >= 0)
+		print_yuan(out, "balance", res->balance_fen);
+	if (res->record_no >= 0)
+		fprintf(out, " record=%lld", (long long)res->record_no);
+	if (res->sw)
+		fprintf(out, " sw=%04X", res->sw);
+	fprintf(out, " | %s / %s\n", text->zh, text->en);
+}

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A simulated shift, end to end, in process: the reader loop runs the tap
+ * script against the simulated cards and PSAM, then the store is checked
+ * against the cards' own ledgers:
+ *   - each tap ended as the script's expect= says;
+ *   - every stored TAC recomputes from the record's own fields and the
+ *     issuer's test TAC master key (this file reads the key file itself and
+ *     shares only the crypto primitives with the simulator);
+ *   - per card, the amounts stored equal the balance decrease, the debits'
+ *     ATCs are consecutive, and each card's 1E records match the stored ones.
+ *
+ * Usage: test-shift DIR KEYFILE   (DIR holds ykt.conf and shift.tap: the demo)
+ */
+#include "bytes.h"
+#include "config.h"
+#include "pboc_crypto.h"
+#include "reader_sim.h"
+#include "sim.h"
+#include "store.h"
+#include "validator.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_TAPS    256
+#define MAX_RECORDS 1024
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			failures++;                                                                \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
+	} while (0)
+
+struct shift {
+	char expect[MAX_TAPS][32];
+	int n_expect;
+	int n_taps;
+	enum tap_outcome got[MAX_TAPS];
+	struct ykt_purchase_record recs[MAX_RECORDS];
+	size_t n_recs;
+};
+
+/* expect=OUTCOME on each tap line of the script, in order */
+static int read_expectations(const char *script, struct shift *s)
+{
+	char line[512];
+	FILE *f = fopen(script, "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f) && s->n_expect < MAX_TAPS) {
+		char *e = strstr(line, "expect=");
+
+		if (strncmp(line, "tap ", 4) != 0)
+			continue;
+		if (!e || sscanf(e + 7, "%31[a-z-]", s->expect[s->n_expect]) != 1)
+			snprintf(s->expect[s->n_expect], sizeof(s->expect[0]), "?");
+		s->n_expect++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void on_tap(int n, const struct tap_result *res, void *userdata)
+{
+	struct shift *s = userdata;
+
+	ykt_tap_print(stdout, n, res);
+	if (n >= 1 && n <= MAX_TAPS)
+		s->got[n - 1] = res->outcome;
+	s->n_taps = n;
+}
+
+static int collect(const struct ykt_purchase_record *rec, void *userdata)
+{
+	struct shift *s = userdata;
+
+	if (s->n_recs == MAX_RECORDS)
+		return -ENOSPC;
+	s->recs[s->n_recs++] = *rec;
+	return 0;
+}
+
+/* The issuer's TAC master key for key index 01 from the test key file:
+ * "[key.01]" then "mtk = <32 hex>". */
+static int read_tac_master_key(const char *path, uint8_t mtk[16])
+{
+	char line[256], section[64] = "";
+	FILE *f = fopen(path, "re");
+	int found = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (found && fgets(line, sizeof(line), f)) {
+		char key[64], value[128];
+
+		if (sscanf(line, " [%63[^]]]", section) == 1)
+			continue;
+		if (strcmp(section, "key.01") == 0 &&
+		    sscanf(line, " %63[a-z_] = %127[0-9A-Fa-f ]", key, value) == 2 &&
+		    strcmp(key, "mtk") == 0)
+			found = ykt_hex_decode(value, mtk, 16);
+	}
+	fclose(f);
+	return found;
+}
+
+static void check_tac(const struct ykt_purchase_record *rec, const uint8_t mtk[16])
+{
+	uint8_t issuer[8], serial[10], terminal[6], dt[7], dtk[16], tac[4];
+
+	CHECK(ykt_hex_decode(rec->issuer_id, issuer, 8) == 0 &&
+		  ykt_hex_decode(rec->card_serial, serial, 10) == 0 &&
+		  ykt_hex_decode(rec->psam_terminal_no, terminal, 6) == 0 &&
+		  ykt_hex_decode(rec->txn_time, dt, 7) == 0,
+	      "record %lld: fields do not decode", (long long)rec->record_no);
+	CHECK(pboc_diversify2(mtk, issuer, serial + 2, dtk) == 0, "diversify");
+	CHECK(pboc_tac(dtk, (uint32_t)rec->amount_fen, rec->trans_type, terminal, rec->psam_serial,
+		       dt, tac) == 0,
+	      "tac");
+	CHECK(memcmp(tac, rec->tac, 4) == 0,
+	      "record %lld: stored TAC %02X%02X%02X%02X does not recompute",
+	      (long long)rec->record_no, rec->tac[0], rec->tac[1], rec->tac[2], rec->tac[3]);
+}
+
+static const struct ykt_purchase_record *find_record(const struct shift *s, const char *serial,
+						     uint16_t atc)
+{
+	for (size_t i = 0; i < s->n_recs; i++)
+		if (strcmp(s->recs[i].card_serial, serial) == 0 && s->recs[i].init_atc == atc &&
+		    (s->recs[i].state == STORE_COMPLETE || s->recs[i].state == STORE_GREY))
+			return &s->recs[i];
+	return NULL;
+}
+
+static void check_debit(const struct sim_card_info *info, const struct sim_debit *d,
+			const struct ykt_purchase_record *rec)
+{
+	CHECK(rec != NULL, "%s: debit at ATC %u has no stored record", info->name, d->atc);
+	if (!rec)
+		return;
+	CHECK(rec->amount_fen == d->amount_fen, "%s ATC %u: stored amount %lld, card debited %u",
+	      info->name, d->atc, (long long)rec->amount_fen, d->amount_fen);
+	CHECK(rec->psam_serial == d->terminal_serial, "%s ATC %u: PSAM serial differs", info->name,
+	      d->atc);
+	if (rec->state == STORE_COMPLETE)
+		CHECK(memcmp(rec->tac, d->tac, 4) == 0, "%s ATC %u: TAC differs from the card's",
+		      info->name, d->atc);
+}
+
+/* The card's 1E file, newest first, against the compound records in order. */
+static void check_1e(const struct shift *s, const struct sim_card_info *info, const char *serial)
+{
+	const struct ykt_purchase_record *compound[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < info->n_debits && n < 64; i++) {
+		const struct ykt_purchase_record *rec = find_record(s, serial, info->debits[i].atc);
+
+		if (rec && rec->trans_type == 0x09)
+			compound[n++] = rec;
+	}
+	CHECK(info->n_1e == n || (n > 30 && info->n_1e == 30),
+	      "%s: %zu 1E records on the card, %zu compound purchases stored", info->name,
+	      info->n_1e, n);
+	for (size_t k = 0; k < info->n_1e && k < n; k++) {
+		const struct ykt_purchase_record *rec = compound[n - 1 - k];
+
+		CHECK(rec->has_capp_1e && memcmp(rec->capp_1e, info->rec1e[k], 48) == 0,
+		      "%s: 1E record %zu differs from stored record %lld", info->name, k + 1,
+		      (long long)rec->record_no);
+	}
+}
+
+static void check_card(const struct shift *s, struct sim_card *card)
+{
+	struct sim_card_info info;
+	char serial[21];
+	int64_t stored = 0;
+	size_t n_stored = 0;
+
+	sim_card_info(card, &info);
+	ykt_hex_encode(info.file15 + 10, 10, serial, sizeof(serial));
+	for (size_t i = 0; i < s->n_recs; i++) {
+		if (strcmp(s->recs[i].card_serial, serial) != 0)
+			continue;
+		if (s->recs[i].state == STORE_COMPLETE || s->recs[i].state == STORE_GREY) {
+			stored += s->recs[i].amount_fen;
+			n_stored++;
+		}
+	}
+	CHECK(stored == (int64_t)info.initial_balance_fen - info.balance_fen,
+	      "%s: stored amounts %lld, balance went down by %lld", info.name, (long long)stored,
+	      (long long)info.initial_balance_fen - info.balance_fen);
+	CHECK(n_stored == info.n_debits, "%s: %zu records for %zu debits", info.name, n_stored,
+	      info.n_debits);
+	CHECK(info.offline_atc == info.initial_atc + info.n_debits,
+	      "%s: ATC %u after %zu debits from %u", info.name, info.offline_atc, info.n_debits,
+	      info.initial_atc);
+	for (size_t i = 0; i < info.n_debits; i++) {
+		CHECK(info.debits[i].atc == info.initial_atc + i,
+		      "%s: debit %zu at ATC %u, not consecutive", info.name, i, info.debits[i].atc);
+		check_debit(&info, &info.debits[i], find_record(s, serial, info.debits[i].atc));
+	}
+	check_1e(s, &info, serial);
+}
+
+static int run_shift(const char *dir, const char *store_path, struct shift *s,
+		     struct ykt_validator **ret)
+{
+	static struct ykt_config cfg;
+	char path[1024], err[512];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/ykt.conf", dir);
+	r = ykt_config_load(path, &cfg, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "config: %s\n", err);
+		return r;
+	}
+	snprintf(cfg.store_path, sizeof(cfg.store_path), "%s", store_path);
+	r = ykt_validator_new(&cfg, ret, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "validator: %s\n", err);
+		return r;
+	}
+	return ykt_validator_run(*ret, on_tap, s);
+}
+
+int main(int argc, char **argv)
+{
+	static struct shift s;
+	char tmpl[] = "/tmp/ykt-shift-XXXXXX", store_path[256], path[1024];
+	struct ykt_validator *v = NULL;
+	struct ykt_store *store = NULL;
+	struct sim_card *card;
+	uint8_t mtk[16];
+
+	if (argc != 3 || !mkdtemp(tmpl))
+		return 2;
+	snprintf(store_path, sizeof(store_path), "%s/records.db", tmpl);
+	snprintf(path, sizeof(path), "%s/shift.tap", argv[1]);
+	CHECK(read_expectations(path, &s) == 0 && s.n_expect >= 20,
+	      "script needs 20 taps with expect=");
+	CHECK(run_shift(argv[1], store_path, &s, &v) == 0, "the shift did not run to its end");
+	CHECK(s.n_taps == s.n_expect, "%d taps reported, script has %d", s.n_taps, s.n_expect);
+	for (int i = 0; i < s.n_taps && i < s.n_expect; i++)
+		CHECK(strcmp(tap_outcome_text(s.got[i])->key, s.expect[i]) == 0,
+		      "tap %d: %s, expected %s", i + 1, tap_outcome_text(s.got[i])->key,
+		      s.expect[i]);
+
+	CHECK(store_open(store_path, NULL, &store, NULL, 0) == 0, "store reopens");
+	CHECK(store && store_purchase_foreach(store, collect, &s) == 0, "records read");
+	CHECK(read_tac_master_key(argv[2], mtk) == 0, "TAC master key from %s", argv[2]);
+	for (size_t i = 0; i < s.n_recs; i++)
+		if (s.recs[i].state == STORE_COMPLETE)
+			check_tac(&s.recs[i], mtk);
+	for (size_t i = 0; v && (card = ykt_reader_sim_card(ykt_validator_reader(v), i)); i++)
+		check_card(&s, card);
+
+	store_close(store);
+	ykt_validator_free(v);
+	snprintf(path, sizeof(path), "rm -rf '%s'", tmpl);
+	if (system(path) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpl);
+	printf("%zu records checked, %d failures\n", s.n_recs, failures);
+	return failures ? 1 : 0;
+}

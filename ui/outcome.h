@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What a tap ended as, and what the passenger is told: Chinese with English
+ * beneath.  One table; screens, sounds and lights (later) key off the same
+ * outcome.
+ */
+#ifndef YKT_OUTCOME_H
+#define YKT_OUTCOME_H
+
+enum tap_outcome {
+	TAP_PAID = 0,	      /* debited, record complete */
+	TAP_INSUFFICIENT,     /* 余额不足 */
+	TAP_EXPIRED,	      /* 卡片过期 */
+	TAP_NOT_YET_VALID,    /* 卡片未启用 */
+	TAP_BLOCKED,	      /* 卡片已锁 */
+	TAP_NOT_ENABLED,      /* application not enabled (file 0x15 byte 9) */
+	TAP_NOT_TUNION,	      /* no T-Union EP application */
+	TAP_NON_INTERCONNECT, /* 非互通卡 */
+	TAP_CARD_REMOVED,     /* left before anything was charged: tap again */
+	TAP_GREY,	      /* 请重刷: left during DEBIT, outcome unknown */
+	TAP_CARD_ERROR,	      /* the card answered something we cannot use */
+	TAP_OUT_OF_SERVICE,   /* no PSAM / store / clock: no card is touched */
+	TAP_MULTI_CARD,	      /* 请单张刷卡 */
+	TAP_OUTCOME_COUNT
+};
+
+struct outcome_text {
+	const char *key; /* stable word for logs, tests and scripts */
+	const char *zh;
+	const char *en;
+};
+
+const struct outcome_text *tap_outcome_text(enum tap_outcome outcome);
+
+#endif
