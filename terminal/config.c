@@ -60,6 +60,7 @@ static const struct config_key config_keys[] = {
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
 	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
 	{ "purchase", "mode", K_ENUM, OFF(mode), 0, 0, mode_choices, false },
+	{ "purchase", "capp_fallback", K_BOOL, OFF(capp_fallback), 0, 0, NULL, false },
 	{ "purchase", "select", K_ENUM, OFF(select), 0, 0, select_choices, false },
 	{ "purchase", "fare_fen", K_INT, OFF(fare_fen), 0, 100000, NULL, true },
 	{ "purchase", "max_fare_fen", K_INT, OFF(max_fare_fen), 0, 100000, NULL, false },
@@ -88,6 +89,7 @@ static void config_defaults(struct ykt_config *c)
 	c->min_free_bytes = 16u << 20;
 	c->busy_timeout_ms = 50;
 	c->mode = PURCHASE_COMPOUND;
+	c->capp_fallback = true;
 	c->select = SELECT_PPSE;
 	c->max_fare_fen = 10000;
 	c->max_balance_fen = 100000; /* 1000 yuan: the national EP cap */

@@ -39,6 +39,7 @@ struct ykt_config {
 
 	/* [purchase] */
 	enum purchase_mode mode;
+	bool capp_fallback; /* simple purchase when a card refuses the CAPP form */
 	enum select_mode select;
 	int64_t fare_fen;
 	int64_t max_fare_fen;

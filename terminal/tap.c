@@ -193,16 +193,33 @@ static int step_fare(struct tap *t)
 	return TAP_CONTINUE;
 }
 
-static int step_init(struct tap *t)
+/* A card without the CAPP cache (older EP-only personalisations) refuses
+ * INITIALIZE FOR CAPP PURCHASE; the flat fare then goes as a simple purchase. */
+static bool sw_means_no_capp(uint16_t sw)
+{
+	return sw == SW_FUNC_NOT_SUPPORTED || sw == SW_WRONG_P1P2 || sw == 0x6D00;
+}
+
+static int tap_initialize(struct tap *t, struct rapdu *r)
 {
 	uint8_t buf[11];
 	struct apdu a;
-	struct rapdu r;
-	int rc;
 
 	card_cmd_init_purchase(&a, buf, t->res->trans_type, psam_key_index(t->env->psam),
 			       (uint32_t)t->res->amount_fen, psam_terminal_no(t->env->psam));
-	rc = tap_card(t, &a, &r);
+	return tap_card(t, &a, r);
+}
+
+static int step_init(struct tap *t)
+{
+	struct rapdu r;
+	int rc = tap_initialize(t, &r);
+
+	if (rc == 0 && t->res->trans_type == TRANS_CAPP && sw_means_no_capp(r.sw) &&
+	    t->cfg->capp_fallback) {
+		t->res->trans_type = TRANS_PURCHASE;
+		rc = tap_initialize(t, &r);
+	}
 	if (rc < 0)
 		return tap_card_failed(t, rc);
 	if (r.sw == SW_INSUFFICIENT)
@@ -355,6 +372,7 @@ static int step_debit(struct tap *t)
 		rc = card_parse_debit(r.data, r.len, t->tac, t->res->mac2);
 	if (rc < 0) {
 		store_purchase_grey(store, t->res->record_no);
+		t->res->balance_fen = -1; /* unknown until the card comes back */
 		return tap_end(t, TAP_GREY, rc, 0);
 	}
 	if (r.sw != SW_OK) {

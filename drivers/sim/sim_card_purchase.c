@@ -85,6 +85,8 @@ static uint16_t init_checks(const struct sim_card *card, const struct sim_apdu *
 {
 	if ((a->p1 != 0x01 && a->p1 != 0x03) || a->p2 != 0x02)
 		return SW_WRONG_P1P2;
+	if (a->p1 == 0x03 && !card->prof.capp)
+		return SW_FUNC_NOT_SUPPORTED; /* an EP without the CAPP cache */
 	if (a->lc != 0x0B || !sim_apdu_le_ok(a, 0x0F))
 		return SW_WRONG_LENGTH;
 	if (card->sel != SIM_SEL_EP || card->prof.state != SIM_CARD_ACTIVE)

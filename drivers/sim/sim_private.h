@@ -25,6 +25,7 @@ enum {
 	SW_CONDITIONS = 0x6985,
 	SW_NO_CURRENT_EF = 0x6986,
 	SW_WRONG_DATA = 0x6A80,
+	SW_FUNC_NOT_SUPPORTED = 0x6A81,
 	SW_FILE_NOT_FOUND = 0x6A82,
 	SW_RECORD_NOT_FOUND = 0x6A83,
 	SW_WRONG_P1P2 = 0x6A86,
@@ -134,6 +135,7 @@ struct sim_card_profile {
 	uint16_t offline_atc;
 	uint8_t key_index, key_version, algorithm_id;
 	uint32_t state; /* enum sim_card_state */
+	uint8_t capp;	/* 1: has the CAPP cache (8050 03, 80DC); 0: EP purchase only */
 	uint64_t seed;
 	bool has_seed;
 	char keys_path[SIM_PATH_MAX]; /* as written in the profile */

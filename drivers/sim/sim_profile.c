@@ -74,6 +74,7 @@ static const struct field card_fields[] = {
 	CARD_FIELD("key_version", F_HEX, key_version, 0, 0, false),
 	CARD_FIELD("algorithm_id", F_HEX, algorithm_id, 0, 0, false),
 	CARD_FIELD("state", F_STATE, state, 0, 0, false),
+	CARD_FIELD("capp", F_DEC, capp, 1, 0, false),
 	CARD_FIELD("seed", F_DEC, seed, UINT64_MAX, offsetof(struct sim_card_profile, has_seed),
 		   false),
 	CARD_FIELD("keys", F_STRING, keys_path, 0, 0, true),
@@ -474,6 +475,7 @@ static void card_defaults(struct sim_card_profile *p)
 		.key_version = 0x01,
 		.algorithm_id = 0x00,
 		.state = SIM_CARD_ACTIVE,
+		.capp = 1,
 	};
 	memcpy(p->country, country, sizeof(country));
 }
