@@ -350,7 +350,8 @@ static int step_intent(struct tap *t)
 		ykt_cardno_mask(rec.card_serial, 0, masked);
 		log_err("tap", "no intent record for card %s ATC %u: %s; not debiting", masked,
 			rec.init_atc, ykt_strerror(rc));
-		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+		/* -EINVAL: what the card gave us does not make a valid record */
+		return tap_end(t, rc == -EINVAL ? TAP_CARD_ERROR : TAP_OUT_OF_SERVICE, rc, 0);
 	}
 	t->res->record_no = rec.record_no;
 	return TAP_CONTINUE;

@@ -49,6 +49,35 @@ static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errb
 	return 0;
 }
 
+static int collect_intent(const struct ykt_purchase_record *rec, void *userdata)
+{
+	int64_t *list = userdata;
+
+	if (rec->state == STORE_INTENT && list[0] < 64)
+		list[1 + list[0]++] = rec->record_no;
+	return 0;
+}
+
+/* An intent left by a previous run (power cut or crash between the intent
+ * and DEBIT's answer) may or may not have been debited: it becomes grey,
+ * to be resolved when the card comes back or by the platform. */
+static int validator_grey_leftover_intents(struct ykt_validator *v)
+{
+	int64_t list[65] = { 0 };
+	int r;
+
+	do {
+		list[0] = 0;
+		r = store_purchase_foreach(v->store, collect_intent, list);
+		for (int64_t i = 0; r == 0 && i < list[0]; i++) {
+			log_warn("store", "record %lld was an unfinished intent: now grey",
+				 (long long)list[1 + i]);
+			r = store_purchase_grey(v->store, list[1 + i]);
+		}
+	} while (r == 0 && list[0] == 64);
+	return r;
+}
+
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
 	struct store_options so = { v->cfg->busy_timeout_ms, v->cfg->min_free_bytes };
@@ -61,6 +90,8 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		return r;
 	}
 	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
+	if (r == 0)
+		r = validator_grey_leftover_intents(v);
 	if (r < 0)
 		return r;
 	r = validator_open_sam(v, errbuf, errbuf_len);

@@ -42,9 +42,9 @@ struct sim_card_info {
 	size_t uid_len;
 	uint8_t file15[30];
 	uint8_t file17[60];
-	uint32_t balance_fen;	    /* actual balance B */
+	uint32_t balance_fen;	      /* actual balance B */
 	uint32_t overdraft_limit_fen; /* C */
-	uint16_t offline_atc;	    /* next ATC INITIALIZE will report */
+	uint16_t offline_atc;	      /* next ATC INITIALIZE will report */
 	uint32_t initial_balance_fen;
 	uint16_t initial_atc;
 	size_t n_debits;
@@ -67,8 +67,8 @@ void sim_card_reset(struct sim_card *card);
 /* Process one C-APDU; writes the R-APDU (data ‖ SW1 SW2) into rapdu.
  * Returns 0, or -EINVAL if rapdu_cap < 258. Malformed commands get the
  * status word a real card would answer (6700, 6D00, 6E00, ...). */
-int sim_card_transmit(struct sim_card *card, const uint8_t *capdu, size_t capdu_len,
-		      uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len);
+int sim_card_transmit(struct sim_card *card, const uint8_t *capdu, size_t capdu_len, uint8_t *rapdu,
+		      size_t rapdu_cap, size_t *ret_rapdu_len);
 
 void sim_card_info(const struct sim_card *card, struct sim_card_info *ret);
 
@@ -77,7 +77,7 @@ int sim_psam_load(const char *profile_path, struct sim_psam **ret_psam, char *er
 void sim_psam_free(struct sim_psam *psam);
 /* Cold reset: writes the ATR, resets the selected DF to MF. */
 int sim_psam_reset(struct sim_psam *psam, uint8_t *atr, size_t atr_cap, size_t *ret_atr_len);
-int sim_psam_transmit(struct sim_psam *psam, const uint8_t *capdu, size_t capdu_len,
-		      uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len);
+int sim_psam_transmit(struct sim_psam *psam, const uint8_t *capdu, size_t capdu_len, uint8_t *rapdu,
+		      size_t rapdu_cap, size_t *ret_rapdu_len);
 
 #endif
