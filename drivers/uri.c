@@ -40,5 +40,5 @@ void ykt_uri_schemes(const void *const *tables, size_t n, char *out, size_t out_
 		used += (size_t)w;
 	}
 	if (n == 0)
-		snprintf(out, out_len, "none in this build");
+		snprintf(out, out_len, "none");
 }

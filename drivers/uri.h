@@ -12,7 +12,7 @@ int ykt_uri_match(const char *uri, const char *scheme, const char **ret_args);
  * first member is `const char *scheme`. Returns the index or -ENOENT. */
 int ykt_uri_lookup(const char *uri, const void *const *tables, size_t n, const char **ret_args);
 
-/* Comma-separated schemes, into a static buffer owned by the caller. */
+/* Comma-separated schemes ("none" when there are none) into out. */
 void ykt_uri_schemes(const void *const *tables, size_t n, char *out, size_t out_len);
 
 #endif

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "check.h"
 
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int check_failures;
 
@@ -65,6 +67,43 @@ uint64_t check_rand(uint64_t *state)
 	x ^= x >> 27;
 	*state = x;
 	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void check_tmpdir(char *buf, size_t cap)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(buf, cap, "%s/ykt-unit-XXXXXX", base && base[0] ? base : "/tmp");
+	if (!mkdtemp(buf)) {
+		perror("mkdtemp");
+		abort();
+	}
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void check_rm_rf(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void check_write_file(const char *dir, const char *name, const char *text, char *path,
+		      size_t cap)
+{
+	FILE *f;
+
+	snprintf(path, cap, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		abort();
+	}
 }
 
 int check_result(void)

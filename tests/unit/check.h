@@ -49,6 +49,14 @@ const char *check_to_hex(const uint8_t *p, size_t n, char *buf, size_t cap);
 /* A small fixed-seed PRNG (xorshift64*), so hostile-input sweeps repeat. */
 uint64_t check_rand(uint64_t *state);
 
+/* A fresh directory under $TMPDIR (or /tmp), removed with everything in it
+ * by check_rm_rf(). Abort on failure: the test cannot run without it. */
+void check_tmpdir(char *buf, size_t cap);
+void check_rm_rf(const char *dir);
+/* Write text to dir/name (creating it), returning the full path in path. */
+void check_write_file(const char *dir, const char *name, const char *text, char *path,
+		      size_t cap);
+
 int check_result(void);
 _Noreturn void check_skip(const char *why);
 
