@@ -147,11 +147,12 @@ int card_parse_fci(const uint8_t *fci, size_t len, uint8_t ret_file15[CARD_FILE1
 
 	if (tlv_find(fci, len, 0x6F, &t6f) < 0)
 		return YKT_E_CARD_FORMAT;
-	*ret_has_file15 = false;
-	if (tlv_find(t6f.value, t6f.len, 0xA5, &ta5) < 0)
-		return 0; /* no proprietary template: read file 0x15 instead */
-	if (tlv_find(ta5.value, ta5.len, 0x9F0C, &t15) < 0)
+	/* no proprietary template or no 9F0C: the caller reads file 0x15 */
+	if (tlv_find(t6f.value, t6f.len, 0xA5, &ta5) < 0 ||
+	    tlv_find(ta5.value, ta5.len, 0x9F0C, &t15) < 0) {
+		*ret_has_file15 = false;
 		return 0;
+	}
 	if (t15.len != CARD_FILE15_LEN)
 		return YKT_E_CARD_FORMAT;
 	memcpy(ret_file15, t15.value, CARD_FILE15_LEN);

@@ -17,6 +17,7 @@
 enum key_kind {
 	K_STRING,
 	K_HEX,
+	K_BCD,
 	K_HEX16,
 	K_INT,
 	K_ENUM,
@@ -51,7 +52,7 @@ static const struct config_key config_keys[] = {
 	{ "device", "operator", K_HEX16, OFF(operator_code), 0, 0, NULL, false },
 	{ "device", "direction", K_STRING, OFF(direction), 0, 0, NULL, false },
 	{ "device", "vehicle", K_STRING, OFF(vehicle), 0, 0, NULL, false },
-	{ "device", "acquirer_city", K_HEX, OFF(acquirer_city), 0, 0, NULL, true },
+	{ "device", "acquirer_city", K_BCD, OFF(acquirer_city), 0, 0, NULL, true },
 	{ "device", "acquirer_institution", K_HEX, OFF(acquirer_institution), 0, 0, NULL, true },
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
@@ -67,7 +68,7 @@ static const struct config_key config_keys[] = {
 	{ "purchase", "max_balance_fen", K_INT, OFF(max_balance_fen), 0, 0xFFFFFF, NULL, false },
 	{ "purchase", "refuse_non_interconnect", K_BOOL, OFF(refuse_non_interconnect), 0, 0, NULL,
 	  false },
-	{ "purchase", "local_city", K_HEX, OFF(local_city), 0, 0, NULL, false },
+	{ "purchase", "local_city", K_BCD, OFF(local_city), 0, 0, NULL, false },
 	{ "purchase", "clock_tolerance_s", K_INT, OFF(clock_tolerance_s), 0, 86400, NULL, false },
 	{ "purchase", "clock_floor", K_TIME, OFF(clock_floor_unix_s), 0, 0, NULL, false },
 };
@@ -103,7 +104,7 @@ static int set_int(const struct config_key *k, void *field, const char *value, c
 	long long v;
 
 	errno = 0;
-	v = strtoll(value, &end, 0);
+	v = strtoll(value, &end, 10);
 	if (errno || end == value || *end || v < k->min || v > k->max) {
 		snprintf(err, n, "'%s' is not a number from %lld to %lld", value, (long long)k->min,
 			 (long long)k->max);
@@ -240,6 +241,11 @@ static int set_value(struct config_parse *p, const struct config_key *k, const c
 		return set_string(k, field, value, err, n);
 	case K_HEX:
 		return set_hex(k, field, value, err, n);
+	case K_BCD:
+		if (set_hex(k, field, value, err, n) == 0 && ykt_bcd_valid(field, k->size))
+			return 0;
+		snprintf(err, n, "'%s' is not %zu decimal digits", value, 2 * k->size);
+		return -EINVAL;
 	case K_HEX16:
 		return set_hex16(field, value, err, n);
 	case K_INT:
@@ -297,6 +303,42 @@ static int config_handler(void *user, const char *section, const char *name, con
 	return 1;
 }
 
+/* Debian's libinih reads lines of at most 199 characters and would parse the
+ * rest of a longer one as a line of its own (or a comment, silently cutting
+ * the value): refuse such a file first, naming the key. */
+#define CONFIG_MAX_LINE 199
+
+static int config_check_lines(const char *path, char *errbuf, size_t errbuf_len)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0, r = 0;
+	char section[64] = "";
+
+	if (!f)
+		return 0; /* ini_parse reports it */
+	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		const char *key = line + strspn(line, " \t");
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (key[0] == '[')
+			snprintf(section, sizeof(section), "%.*s", (int)strcspn(key + 1, "]"),
+				 key + 1);
+		if (len <= CONFIG_MAX_LINE)
+			continue;
+		snprintf(errbuf, errbuf_len, "%s:%d: [%s] %.*s: line longer than %d characters",
+			 path, lineno, section, (int)strcspn(key, " \t=:"), key, CONFIG_MAX_LINE);
+		r = YKT_E_CONFIG;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
 int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size_t errbuf_len)
 {
 	struct config_parse p = { .cfg = ret };
@@ -305,7 +347,10 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 
 	config_defaults(ret);
 	if (slash)
-		snprintf(p.dir, sizeof(p.dir), "%.*s", (int)(slash - path), path);
+		snprintf(p.dir, sizeof(p.dir), "%.*s", slash == path ? 1 : (int)(slash - path),
+			 path);
+	if (config_check_lines(path, errbuf, errbuf_len) < 0)
+		return YKT_E_CONFIG;
 	line = ini_parse(path, config_handler, &p);
 	if (line == -1) {
 		int err = errno ? errno : EIO;

@@ -14,7 +14,7 @@
 
 void ykt_cardno_from_serial(const uint8_t serial[10], char out[YKT_CARDNO_LEN + 1]);
 
-/* For logs and listings: "1000**********2345" unless unmasked output was
+/* For logs and listings: "1000************2345" unless unmasked output was
  * asked for (ykt_log_set_unmasked or force_unmasked).  out needs 21 bytes. */
 void ykt_cardno_mask(const char *cardno, int force_unmasked, char out[YKT_CARDNO_LEN + 1]);
 

@@ -25,15 +25,18 @@ struct ykt_clock {
 
 int ykt_parse_cst_iso(const char *text, int64_t *ret_unix_s)
 {
+	static const char pattern[] = "dddd-dd-ddTdd:dd:dd";
 	struct ykt_cst t;
 	uint8_t bcd[7];
-	int consumed = 0;
 
-	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &t.year, &t.month, &t.day, &t.hour, &t.minute,
-		   &t.second, &consumed) != 6 ||
-	    text[consumed] != '\0' || t.year < 1900 || t.year > 9999 || t.month < 0 || t.day < 0 ||
-	    t.hour < 0 || t.minute < 0 || t.second < 0 || t.month > 99 || t.day > 99 ||
-	    t.hour > 99 || t.minute > 99 || t.second > 99)
+	for (size_t i = 0; i < sizeof(pattern); i++) {
+		char want = pattern[i], c = text[i];
+
+		if (want == 'd' ? (c < '0' || c > '9') : c != want)
+			return -EINVAL; /* also catches a short or a long text */
+	}
+	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &t.year, &t.month, &t.day, &t.hour, &t.minute,
+		   &t.second) != 6)
 		return -EINVAL;
 	/* validate through the BCD parser, which checks every field's range */
 	ykt_cst_to_bcd7(&t, bcd);

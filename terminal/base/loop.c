@@ -212,6 +212,12 @@ static void loop_drain_events(struct ykt_loop *loop)
 		log_warn("loop", "eventfd read: %s", strerror(errno));
 	while (!loop->quit && loop_pop(loop, &ev))
 		loop->on_event(loop, &ev, loop->userdata);
+	/* a quit leaves events queued: keep the eventfd readable for the next run */
+	pthread_mutex_lock(&loop->lock);
+	n = loop->count;
+	pthread_mutex_unlock(&loop->lock);
+	if (n && write(loop->evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("loop", "eventfd write: %s", strerror(errno));
 }
 
 static void loop_signal(struct ykt_loop *loop)

@@ -93,8 +93,7 @@ void check_rm_rf(const char *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-void check_write_file(const char *dir, const char *name, const char *text, char *path,
-		      size_t cap)
+void check_write_file(const char *dir, const char *name, const char *text, char *path, size_t cap)
 {
 	FILE *f;
 

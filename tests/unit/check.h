@@ -54,8 +54,7 @@ uint64_t check_rand(uint64_t *state);
 void check_tmpdir(char *buf, size_t cap);
 void check_rm_rf(const char *dir);
 /* Write text to dir/name (creating it), returning the full path in path. */
-void check_write_file(const char *dir, const char *name, const char *text, char *path,
-		      size_t cap);
+void check_write_file(const char *dir, const char *name, const char *text, char *path, size_t cap);
 
 int check_result(void);
 _Noreturn void check_skip(const char *why);
