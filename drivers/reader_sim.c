@@ -6,10 +6,15 @@
  *     clock 2026-11-21T07:30:00     set the sim: clock (China Standard Time)
  *     wait 45s                      move the sim: clock on (ms, s, m, h)
  *     tap cards/adult.card          present that card until the tap is done
- *     tap cards/adult.card leave=before:54   card leaves before DEBIT (INS 54)
- *     tap cards/adult.card leave=after:54    card applies DEBIT, answer lost
- *     tap cards/adult.card leave=apdu:3      card leaves after 3 exchanges
- *     tap cards/adult.card expect=paid       expect= is read by scenario tests
+ *     tap a.card+b.card             two cards in the field at once
+ *     tap cards/adult.card FAULT    with one fault, FAULT = KIND:TARGET[:SW]
+ *       TARGET  insXX (the first command with that INS) or apduN (the Nth)
+ *       leave-before   the card leaves before the target reaches it
+ *       leave-after    the card applies the target, then leaves: no answer
+ *       mute           the card stays but never answers the target
+ *       sw:TARGET:SW   the card refuses the target with status word SW
+ *       garble         the card applies the target; its answer arrives cut short
+ *     tap cards/adult.card expect=paid debit=yes   read by scenario tests only
  *
  * A card file named twice is the same card: its balance and ATC carry over.
  * The field runs in its own thread (it has no file descriptor) and posts
@@ -36,14 +41,35 @@
 #define SIM_MAX_CARDS 64
 
 enum sim_step_kind { STEP_TAP, STEP_WAIT, STEP_CLOCK };
-enum sim_leave_kind { LEAVE_NEVER, LEAVE_BEFORE_INS, LEAVE_AFTER_INS, LEAVE_AFTER_N };
+enum sim_fault_kind {
+	FAULT_NONE,
+	FAULT_LEAVE_BEFORE,
+	FAULT_LEAVE_AFTER,
+	FAULT_MUTE,
+	FAULT_SW,
+	FAULT_GARBLE,
+};
+
+static const char *const fault_names[] = {
+	[FAULT_LEAVE_BEFORE] = "leave-before",
+	[FAULT_LEAVE_AFTER] = "leave-after",
+	[FAULT_MUTE] = "mute",
+	[FAULT_SW] = "sw",
+	[FAULT_GARBLE] = "garble",
+};
+
+struct sim_fault {
+	enum sim_fault_kind kind;
+	int ins;     /* target INS, or -1 */
+	int apdu_no; /* target exchange (1-based), or 0 */
+	uint16_t sw;
+};
 
 struct sim_step {
 	enum sim_step_kind kind;
-	int card; /* index into cards[] */
-	enum sim_leave_kind leave;
-	int leave_arg; /* INS or APDU count */
-	int64_t ms;    /* wait: delta, clock: absolute */
+	int card, card2; /* indexes into cards[]; card2 -1 unless two cards */
+	struct sim_fault fault;
+	int64_t ms; /* wait: delta, clock: absolute */
 };
 
 struct sim_field {
@@ -61,8 +87,8 @@ struct sim_field {
 	/* the card in the field (-1 none) and its fault plan; loop thread reads */
 	int present;
 	const struct sim_step *tap;
-	int exchanges;
-	bool gone;
+	int exchanges; /* APDUs the validator sent in this tap */
+	bool gone, fault_fired;
 };
 
 static int field_card_index(struct ykt_reader *r, struct sim_field *f, const char *path)
@@ -110,20 +136,39 @@ static int parse_duration_ms(const char *text, int64_t *ret_ms)
 	return 0;
 }
 
-static int parse_leave(const char *text, struct sim_step *step)
+/* KIND:TARGET[:SW], e.g. leave-after:ins54, sw:apdu3:6581 */
+static int parse_fault(const char *text, struct sim_fault *ret)
 {
-	unsigned v;
+	struct sim_fault f = { .ins = -1 };
+	unsigned v, sw;
 	int n = 0;
 
-	if (sscanf(text, "leave=before:%2x%n", &v, &n) == 1 && text[n] == '\0')
-		step->leave = LEAVE_BEFORE_INS;
-	else if (sscanf(text, "leave=after:%2x%n", &v, &n) == 1 && text[n] == '\0')
-		step->leave = LEAVE_AFTER_INS;
-	else if (sscanf(text, "leave=apdu:%u%n", &v, &n) == 1 && text[n] == '\0' && v < 1000)
-		step->leave = LEAVE_AFTER_N;
+	for (size_t k = FAULT_LEAVE_BEFORE; k <= FAULT_GARBLE && !f.kind; k++) {
+		size_t len = strlen(fault_names[k]);
+
+		if (strncmp(text, fault_names[k], len) == 0 && text[len] == ':') {
+			f.kind = (enum sim_fault_kind)k;
+			text += len + 1;
+		}
+	}
+	if (!f.kind)
+		return -EINVAL;
+	if (sscanf(text, "ins%2x%n", &v, &n) == 1 && n == 5)
+		f.ins = (int)v;
+	else if (sscanf(text, "apdu%u%n", &v, &n) == 1 && v >= 1 && v < 1000)
+		f.apdu_no = (int)v;
 	else
 		return -EINVAL;
-	step->leave_arg = (int)v;
+	text += n;
+	if (f.kind == FAULT_SW) {
+		if (sscanf(text, ":%4x%n", &sw, &n) != 1 || n != 5)
+			return -EINVAL;
+		f.sw = (uint16_t)sw;
+		text += n;
+	}
+	if (*text)
+		return -EINVAL;
+	*ret = f;
 	return 0;
 }
 
@@ -141,23 +186,29 @@ static void script_path(const char *script, const char *name, char *out, size_t 
 static int parse_tap(struct ykt_reader *r, struct sim_field *f, const char *script, char *args,
 		     struct sim_step *step)
 {
-	char *save = NULL, *name = strtok_r(args, " \t", &save), *opt;
+	char *save = NULL, *name = strtok_r(args, " \t", &save), *opt, *second;
 	char path[PATH_MAX];
 	int idx;
 
 	if (!name)
 		return -EINVAL;
-	script_path(script, name, path, sizeof(path));
-	idx = field_card_index(r, f, path);
-	if (idx < 0)
-		return idx;
 	step->kind = STEP_TAP;
-	step->card = idx;
+	step->card2 = -1;
+	second = strchr(name, '+');
+	if (second)
+		*second++ = '\0';
+	for (int k = 0; k < (second ? 2 : 1); k++) {
+		script_path(script, k ? second : name, path, sizeof(path));
+		idx = field_card_index(r, f, path);
+		if (idx < 0)
+			return idx;
+		*(k ? &step->card2 : &step->card) = idx;
+	}
 	while ((opt = strtok_r(NULL, " \t", &save))) {
-		if (strncmp(opt, "expect=", 7) == 0)
+		if (strncmp(opt, "expect=", 7) == 0 || strncmp(opt, "debit=", 6) == 0)
 			continue; /* for the scenario tests that read the script */
-		if (parse_leave(opt, step) < 0)
-			return -EINVAL;
+		if (step->fault.kind || parse_fault(opt, &step->fault) < 0)
+			return -EINVAL; /* one fault per tap */
 	}
 	return 0;
 }
@@ -260,16 +311,18 @@ static int sim_open(struct ykt_reader *r, const char *args)
 	return rc;
 }
 
-static void field_post(struct ykt_reader *r, enum ykt_event_type type, int card)
+/* Post an event; a tap step tells which card(s) are in the field. The UID
+ * is the first card's (anticollision picks one). */
+static void field_post(struct ykt_reader *r, enum ykt_event_type type, const struct sim_step *tap)
 {
 	const struct ykt_reader_env *env = ykt_reader_env(r);
 	struct sim_field *f = ykt_reader_priv(r);
 	struct ykt_event ev = { .type = type, .source = env->source };
 	struct sim_card_info info;
 
-	if (card >= 0) {
-		sim_card_info(f->cards[card], &info);
-		ev.n_cards = 1;
+	if (tap) {
+		sim_card_info(f->cards[tap->card], &info);
+		ev.n_cards = tap->card2 >= 0 ? 2 : 1;
 		ev.uid_len = info.uid_len;
 		memcpy(ev.uid, info.uid, info.uid_len);
 	}
@@ -284,13 +337,16 @@ static bool field_tap(struct ykt_reader *r, struct sim_field *f, const struct si
 
 	pthread_mutex_lock(&f->lock);
 	sim_card_reset(f->cards[step->card]);
+	if (step->card2 >= 0)
+		sim_card_reset(f->cards[step->card2]);
 	f->present = step->card;
 	f->tap = step;
 	f->exchanges = 0;
 	f->gone = false;
+	f->fault_fired = false;
 	f->tap_done = false;
 	pthread_mutex_unlock(&f->lock);
-	field_post(r, YKT_EV_CARD_PRESENT, step->card);
+	field_post(r, YKT_EV_CARD_PRESENT, step);
 
 	pthread_mutex_lock(&f->lock);
 	while (!f->tap_done && !f->stopping)
@@ -299,7 +355,7 @@ static bool field_tap(struct ykt_reader *r, struct sim_field *f, const struct si
 	stopping = f->stopping;
 	pthread_mutex_unlock(&f->lock);
 	if (!stopping)
-		field_post(r, YKT_EV_CARD_REMOVED, -1);
+		field_post(r, YKT_EV_CARD_REMOVED, NULL);
 	return !stopping;
 }
 
@@ -321,7 +377,7 @@ static void *field_thread(void *userdata)
 			ykt_clock_set(clock, step->ms);
 	}
 	if (running)
-		field_post(r, YKT_EV_FIELD_END, -1);
+		field_post(r, YKT_EV_FIELD_END, NULL);
 	return NULL;
 }
 
@@ -339,11 +395,52 @@ static int sim_start(struct ykt_reader *r)
 	return 0;
 }
 
-/* Whether the fault plan removes the card around this exchange. */
-static bool leaves_before(const struct sim_field *f, uint8_t ins)
+static bool fault_hits(const struct sim_fault *fault, uint8_t ins, int exchange_no)
 {
-	return (f->tap->leave == LEAVE_BEFORE_INS && ins == f->tap->leave_arg) ||
-	       (f->tap->leave == LEAVE_AFTER_N && f->exchanges >= f->tap->leave_arg);
+	if (fault->kind == FAULT_NONE)
+		return false;
+	return fault->ins >= 0 ? fault->ins == ins : fault->apdu_no == exchange_no;
+}
+
+/* A garbled answer: the data arrives cut in half, the status word intact. */
+static void garble(uint8_t *rapdu, size_t *len)
+{
+	size_t data = *len - 2, keep = data / 2;
+
+	rapdu[keep] = rapdu[data];
+	rapdu[keep + 1] = rapdu[data + 1];
+	*len = keep + 2;
+}
+
+static int field_exchange(struct sim_field *f, enum sim_fault_kind fault, const uint8_t *capdu,
+			  size_t capdu_len, uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len)
+{
+	int rc;
+
+	switch (fault) {
+	case FAULT_LEAVE_BEFORE:
+		f->gone = true;
+		return YKT_E_CARD_GONE;
+	case FAULT_MUTE:
+		return -ETIMEDOUT; /* the reader's frame waiting time ran out */
+	case FAULT_SW:
+		if (rapdu_cap < 2)
+			return -ENOBUFS;
+		ykt_put_be16(rapdu, f->tap->fault.sw);
+		*ret_rapdu_len = 2;
+		return 0;
+	default:
+		break;
+	}
+	rc = sim_card_transmit(f->cards[f->present], capdu, capdu_len, rapdu, rapdu_cap,
+			       ret_rapdu_len);
+	if (rc == 0 && fault == FAULT_LEAVE_AFTER) {
+		f->gone = true;
+		return YKT_E_CARD_GONE; /* applied, but the answer never arrives */
+	}
+	if (rc == 0 && fault == FAULT_GARBLE && *ret_rapdu_len > 2)
+		garble(rapdu, ret_rapdu_len);
+	return rc;
 }
 
 static int sim_transceive(struct ykt_reader *r, const uint8_t *capdu, size_t capdu_len,
@@ -351,21 +448,20 @@ static int sim_transceive(struct ykt_reader *r, const uint8_t *capdu, size_t cap
 {
 	struct sim_field *f = ykt_reader_priv(r);
 	uint8_t ins = capdu_len > 1 ? capdu[1] : 0;
+	enum sim_fault_kind fault = FAULT_NONE;
 	int rc;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->present < 0 || f->gone || leaves_before(f, ins)) {
-		f->gone = f->present >= 0;
+	if (f->present < 0 || f->gone) {
 		pthread_mutex_unlock(&f->lock);
 		return YKT_E_CARD_GONE;
 	}
 	f->exchanges++;
-	rc = sim_card_transmit(f->cards[f->present], capdu, capdu_len, rapdu, rapdu_cap,
-			       ret_rapdu_len);
-	if (f->tap->leave == LEAVE_AFTER_INS && ins == f->tap->leave_arg) {
-		f->gone = true;
-		rc = YKT_E_CARD_GONE; /* applied, but the answer never arrives */
+	if (!f->fault_fired && fault_hits(&f->tap->fault, ins, f->exchanges)) {
+		f->fault_fired = true;
+		fault = f->tap->fault.kind;
 	}
+	rc = field_exchange(f, fault, capdu, capdu_len, rapdu, rapdu_cap, ret_rapdu_len);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
 }
@@ -399,4 +495,18 @@ struct sim_card *ykt_reader_sim_card(struct ykt_reader *r, size_t index)
 		return NULL;
 	f = ykt_reader_priv(r);
 	return index < f->n_cards ? f->cards[index] : NULL;
+}
+
+int ykt_reader_sim_tap_exchanges(struct ykt_reader *r)
+{
+	struct sim_field *f;
+	int n;
+
+	if (ykt_reader_ops_of(r) != &ykt_reader_sim_ops)
+		return -EINVAL;
+	f = ykt_reader_priv(r);
+	pthread_mutex_lock(&f->lock);
+	n = f->exchanges;
+	pthread_mutex_unlock(&f->lock);
+	return n;
 }

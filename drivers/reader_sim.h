@@ -13,4 +13,8 @@ struct sim_card;
  * past the end or when r is not a sim: reader. Owned by the reader. */
 struct sim_card *ykt_reader_sim_card(struct ykt_reader *r, size_t index);
 
+/* APDUs the validator sent during the current (or last) tap; -EINVAL when r
+ * is not a sim: reader. */
+int ykt_reader_sim_tap_exchanges(struct ykt_reader *r);
+
 #endif

@@ -1,20 +1,57 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sim: SAM slot — the simulated transport PSAM from a profile file. */
+/*
+ * sim: SAM slot — the simulated transport PSAM from a profile file.
+ *
+ *   sim:PATH                 the PSAM of profile PATH
+ *   sim:PATH,mute-after=N    it answers N commands (resets count), then
+ *                            stops answering, as a failing PSAM does
+ */
 #include "sam.h"
 
 #include "sim.h"
 #include "ykt_error.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 struct sim_slot {
 	struct sim_psam *psam;
+	long mute_after; /* -1: never */
+	long commands;
 };
+
+static int slot_options(struct ykt_sam *s, struct sim_slot *slot, const char *opts)
+{
+	char *end;
+
+	slot->mute_after = -1;
+	if (!opts)
+		return 0;
+	if (strncmp(opts, "mute-after=", 11) == 0) {
+		errno = 0;
+		slot->mute_after = strtol(opts + 11, &end, 10);
+		if (!errno && end != opts + 11 && !*end && slot->mute_after >= 0)
+			return 0;
+	}
+	ykt_sam_set_error(s, "sim SAM option '%s': expected mute-after=N", opts);
+	return -EINVAL;
+}
 
 static int slot_open(struct ykt_sam *s, const char *args)
 {
 	struct sim_slot *slot = ykt_sam_priv(s);
-	char err[256] = "";
-	int rc = sim_psam_load(args, &slot->psam, err, sizeof(err));
+	const char *comma = strchr(args, ',');
+	char path[PATH_MAX], err[256] = "";
+	int rc;
 
+	snprintf(path, sizeof(path), "%.*s", comma ? (int)(comma - args) : (int)strlen(args), args);
+	rc = slot_options(s, slot, comma ? comma + 1 : NULL);
+	if (rc < 0)
+		return rc;
+	rc = sim_psam_load(path, &slot->psam, err, sizeof(err));
 	if (rc < 0)
 		ykt_sam_set_error(s, "%s", err[0] ? err : ykt_strerror(rc));
 	return rc;
@@ -31,6 +68,9 @@ static int slot_reset(struct ykt_sam *s, uint8_t *atr, size_t atr_cap, size_t *r
 {
 	struct sim_slot *slot = ykt_sam_priv(s);
 
+	if (slot->mute_after >= 0 && slot->commands >= slot->mute_after)
+		return -ETIMEDOUT;
+	slot->commands++;
 	return sim_psam_reset(slot->psam, atr, atr_cap, ret_atr_len);
 }
 
@@ -39,6 +79,9 @@ static int slot_transmit(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_l
 {
 	struct sim_slot *slot = ykt_sam_priv(s);
 
+	if (slot->mute_after >= 0 && slot->commands >= slot->mute_after)
+		return -ETIMEDOUT; /* no answer within the character waiting time */
+	slot->commands++;
 	return sim_psam_transmit(slot->psam, capdu, capdu_len, rapdu, rapdu_cap, ret_rapdu_len);
 }
 

@@ -258,8 +258,9 @@ static int step_mac1(struct tap *t)
 	if (rc < 0) {
 		log_err("tap", "PSAM MAC1 failed: %s (SW %04X)", ykt_strerror(rc),
 			psam_last_sw(t->env->psam));
-		return tap_end(t, rc == YKT_E_SAM_SW ? TAP_CARD_ERROR : TAP_OUT_OF_SERVICE, rc,
-			       psam_last_sw(t->env->psam));
+		if (rc != YKT_E_SAM_SW)
+			return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+		return tap_end(t, TAP_CARD_ERROR, rc, psam_last_sw(t->env->psam));
 	}
 	return TAP_CONTINUE;
 }

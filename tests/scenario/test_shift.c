@@ -3,14 +3,19 @@
  * A simulated shift, end to end, in process: the reader loop runs the tap
  * script against the simulated cards and PSAM, then the store is checked
  * against the cards' own ledgers:
- *   - each tap ended as the script's expect= says;
+ *   - each tap ended as the script's expect= says, and where the script says
+ *     debit=yes or debit=no, the card's ledger shows (or not) a debit for
+ *     that tap's record;
+ *   - a two-card tap sent no APDU at all;
  *   - every stored TAC recomputes from the record's own fields and the
  *     issuer's test TAC master key (this file reads the key file itself and
  *     shares only the crypto primitives with the simulator);
- *   - per card, the amounts stored equal the balance decrease, the debits'
- *     ATCs are consecutive, and each card's 1E records match the stored ones.
+ *   - per card, every debit has its record (complete, or grey when the
+ *     answer was lost), the amounts of those records equal the balance
+ *     decrease, the debits' ATCs are consecutive, and the card's 1E records
+ *     match the stored ones.
  *
- * Usage: test-shift DIR KEYFILE   (DIR holds ykt.conf and shift.tap: the demo)
+ * Usage: test-shift DIR KEYFILE MIN_TAPS   (DIR holds ykt.conf and shift.tap)
  */
 #include "bytes.h"
 #include "config.h"
@@ -43,9 +48,12 @@ static int failures;
 
 struct shift {
 	char expect[MAX_TAPS][32];
+	char expect_debit[MAX_TAPS]; /* 'y', 'n' or 0 */
 	int n_expect;
 	int n_taps;
 	enum tap_outcome got[MAX_TAPS];
+	int64_t got_record[MAX_TAPS];
+	struct ykt_validator *v;
 	struct ykt_purchase_record recs[MAX_RECORDS];
 	size_t n_recs;
 };
@@ -63,8 +71,11 @@ static int read_expectations(const char *script, struct shift *s)
 
 		if (strncmp(line, "tap ", 4) != 0)
 			continue;
+		char *d = strstr(line, "debit=");
+
 		if (!e || sscanf(e + 7, "%31[a-z-]", s->expect[s->n_expect]) != 1)
 			snprintf(s->expect[s->n_expect], sizeof(s->expect[0]), "?");
+		s->expect_debit[s->n_expect] = d ? d[6] : 0;
 		s->n_expect++;
 	}
 	fclose(f);
@@ -76,9 +87,14 @@ static void on_tap(int n, const struct tap_result *res, void *userdata)
 	struct shift *s = userdata;
 
 	ykt_tap_print(stdout, n, res);
-	if (n >= 1 && n <= MAX_TAPS)
+	if (n >= 1 && n <= MAX_TAPS) {
 		s->got[n - 1] = res->outcome;
+		s->got_record[n - 1] = res->record_no;
+	}
 	s->n_taps = n;
+	if (res->outcome == TAP_MULTI_CARD)
+		CHECK(ykt_reader_sim_tap_exchanges(ykt_validator_reader(s->v)) == 0,
+		      "tap %d: two cards in the field, yet APDUs were sent", n);
 }
 
 static int collect(const struct ykt_purchase_record *rec, void *userdata)
@@ -133,11 +149,13 @@ static void check_tac(const struct ykt_purchase_record *rec, const uint8_t mtk[1
 	      (long long)rec->record_no, rec->tac[0], rec->tac[1], rec->tac[2], rec->tac[3]);
 }
 
+/* The record of a debit the card applied: card, ATC and PSAM serial. */
 static const struct ykt_purchase_record *find_record(const struct shift *s, const char *serial,
-						     uint16_t atc)
+						     const struct sim_debit *d)
 {
 	for (size_t i = 0; i < s->n_recs; i++)
-		if (strcmp(s->recs[i].card_serial, serial) == 0 && s->recs[i].init_atc == atc &&
+		if (strcmp(s->recs[i].card_serial, serial) == 0 && s->recs[i].init_atc == d->atc &&
+		    s->recs[i].psam_serial == d->terminal_serial &&
 		    (s->recs[i].state == STORE_COMPLETE || s->recs[i].state == STORE_GREY))
 			return &s->recs[i];
 	return NULL;
@@ -165,7 +183,7 @@ static void check_1e(const struct shift *s, const struct sim_card_info *info, co
 	size_t n = 0;
 
 	for (size_t i = 0; i < info->n_debits && n < 64; i++) {
-		const struct ykt_purchase_record *rec = find_record(s, serial, info->debits[i].atc);
+		const struct ykt_purchase_record *rec = find_record(s, serial, &info->debits[i]);
 
 		if (rec && rec->trans_type == 0x09)
 			compound[n++] = rec;
@@ -182,6 +200,49 @@ static void check_1e(const struct shift *s, const struct sim_card_info *info, co
 	}
 }
 
+/* The card applied the debit of this record: same ATC and PSAM serial
+ * (a refused DEBIT leaves the ATC for the next purchase to use). */
+static bool card_debited(const struct sim_card_info *info, const struct ykt_purchase_record *rec)
+{
+	for (size_t i = 0; i < info->n_debits; i++)
+		if (info->debits[i].atc == rec->init_atc &&
+		    info->debits[i].terminal_serial == rec->psam_serial)
+			return true;
+	return false;
+}
+
+static const struct ykt_purchase_record *record_no(const struct shift *s, int64_t no)
+{
+	for (size_t i = 0; i < s->n_recs; i++)
+		if (s->recs[i].record_no == no)
+			return &s->recs[i];
+	return NULL;
+}
+
+/* debit=yes|no on a tap: did the card apply a debit for that tap's record? */
+static void check_debit_expectations(const struct shift *s, struct ykt_reader *reader)
+{
+	for (int t = 0; t < s->n_taps && t < s->n_expect; t++) {
+		const struct ykt_purchase_record *rec = record_no(s, s->got_record[t]);
+		bool debited = false;
+		struct sim_card *card;
+		struct sim_card_info info;
+		char serial[21];
+
+		if (!s->expect_debit[t])
+			continue;
+		for (size_t i = 0; rec && (card = ykt_reader_sim_card(reader, i)); i++) {
+			sim_card_info(card, &info);
+			ykt_hex_encode(info.file15 + 10, 10, serial, sizeof(serial));
+			if (strcmp(serial, rec->card_serial) == 0)
+				debited = card_debited(&info, rec);
+		}
+		CHECK(debited == (s->expect_debit[t] == 'y'), "tap %d: card %s, expected debit=%s",
+		      t + 1, debited ? "debited" : "not debited",
+		      s->expect_debit[t] == 'y' ? "yes" : "no");
+	}
+}
+
 static void check_card(const struct shift *s, struct sim_card *card)
 {
 	struct sim_card_info info;
@@ -192,12 +253,20 @@ static void check_card(const struct shift *s, struct sim_card *card)
 	sim_card_info(card, &info);
 	ykt_hex_encode(info.file15 + 10, 10, serial, sizeof(serial));
 	for (size_t i = 0; i < s->n_recs; i++) {
-		if (strcmp(s->recs[i].card_serial, serial) != 0)
+		const struct ykt_purchase_record *rec = &s->recs[i];
+
+		if (strcmp(rec->card_serial, serial) != 0)
 			continue;
-		if (s->recs[i].state == STORE_COMPLETE || s->recs[i].state == STORE_GREY) {
-			stored += s->recs[i].amount_fen;
+		/* a grey record whose debit the card never applied stays grey:
+		 * only the platform or the card's return can settle it */
+		if (rec->state == STORE_COMPLETE ||
+		    (rec->state == STORE_GREY && card_debited(&info, rec))) {
+			stored += rec->amount_fen;
 			n_stored++;
 		}
+		CHECK(rec->state != STORE_COMPLETE || card_debited(&info, rec),
+		      "%s: complete record %lld has no debit on the card", info.name,
+		      (long long)rec->record_no);
 	}
 	CHECK(stored == (int64_t)info.initial_balance_fen - info.balance_fen,
 	      "%s: stored amounts %lld, balance went down by %lld", info.name, (long long)stored,
@@ -210,7 +279,7 @@ static void check_card(const struct shift *s, struct sim_card *card)
 	for (size_t i = 0; i < info.n_debits; i++) {
 		CHECK(info.debits[i].atc == info.initial_atc + i,
 		      "%s: debit %zu at ATC %u, not consecutive", info.name, i, info.debits[i].atc);
-		check_debit(&info, &info.debits[i], find_record(s, serial, info.debits[i].atc));
+		check_debit(&info, &info.debits[i], find_record(s, serial, &info.debits[i]));
 	}
 	check_1e(s, &info, serial);
 }
@@ -234,6 +303,7 @@ static int run_shift(const char *dir, const char *store_path, struct shift *s,
 		fprintf(stderr, "validator: %s\n", err);
 		return r;
 	}
+	s->v = *ret;
 	return ykt_validator_run(*ret, on_tap, s);
 }
 
@@ -246,12 +316,12 @@ int main(int argc, char **argv)
 	struct sim_card *card;
 	uint8_t mtk[16];
 
-	if (argc != 3 || !mkdtemp(tmpl))
+	if (argc != 4 || !mkdtemp(tmpl))
 		return 2;
 	snprintf(store_path, sizeof(store_path), "%s/records.db", tmpl);
 	snprintf(path, sizeof(path), "%s/shift.tap", argv[1]);
-	CHECK(read_expectations(path, &s) == 0 && s.n_expect >= 20,
-	      "script needs 20 taps with expect=");
+	CHECK(read_expectations(path, &s) == 0 && s.n_expect >= atoi(argv[3]),
+	      "script needs %s taps with expect=", argv[3]);
 	CHECK(run_shift(argv[1], store_path, &s, &v) == 0, "the shift did not run to its end");
 	CHECK(s.n_taps == s.n_expect, "%d taps reported, script has %d", s.n_taps, s.n_expect);
 	for (int i = 0; i < s.n_taps && i < s.n_expect; i++)
@@ -267,6 +337,8 @@ int main(int argc, char **argv)
 			check_tac(&s.recs[i], mtk);
 	for (size_t i = 0; v && (card = ykt_reader_sim_card(ykt_validator_reader(v), i)); i++)
 		check_card(&s, card);
+	if (v)
+		check_debit_expectations(&s, ykt_validator_reader(v));
 
 	store_close(store);
 	ykt_validator_free(v);
