@@ -306,3 +306,26 @@ int store_purchase_foreach(struct ykt_store *store,
 	store_stmt_release(stmt);
 	return r;
 }
+
+int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
+			     struct ykt_purchase_record *ret)
+{
+	sqlite3_stmt *stmt;
+	int64_t record_no = 0;
+	int rc;
+
+	if (!store || !card_serial || !ret)
+		return -EINVAL;
+	stmt = store->stmt[STMT_PURCHASE_FIND_GREY];
+	sqlite3_bind_text(stmt, 1, card_serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, since_unix_s);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		record_no = sqlite3_column_int64(stmt, 0);
+	store_stmt_release(stmt);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, "find grey record", NULL, 0);
+	return store_purchase_get(store, record_no, ret);
+}

@@ -45,6 +45,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			       " WHERE record_no = ?1 AND state IN (0, 2)",
 	[STMT_PURCHASE_MAC2] = "UPDATE purchase SET mac2_status = ?2, flags = flags | ?3,"
 			       " updated_ms = ?4 WHERE record_no = ?1 AND state = 1",
+	/* served by the unique index on (card_serial, init_atc) */
+	[STMT_PURCHASE_FIND_GREY] = "SELECT record_no FROM purchase WHERE card_serial = ?1"
+				    " AND state = 2 AND txn_unix_s >= ?2"
+				    " ORDER BY record_no DESC LIMIT 1",
 	[STMT_LAST_TXN_TIME] = "SELECT coalesce(max(txn_unix_s), 0) FROM purchase",
 	[STMT_COUNTS] =
 	    "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"

@@ -152,6 +152,12 @@ int store_purchase_foreach(struct ykt_store *store,
 			   int (*cb)(const struct ykt_purchase_record *rec, void *userdata),
 			   void *userdata);
 
+/* The newest grey record of this card (canonical serial) whose transaction
+ * time is at or after since_unix_s: the torn purchase to recover when the
+ * same card comes back. -ENOENT when there is none. */
+int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
+			     struct ykt_purchase_record *ret);
+
 /* Latest transaction time stored (Unix seconds), 0 if none. */
 int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s);
 

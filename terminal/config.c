@@ -70,6 +70,7 @@ static const struct config_key config_keys[] = {
 	  false },
 	{ "purchase", "local_city", K_BCD, OFF(local_city), 0, 0, NULL, false },
 	{ "purchase", "clock_tolerance_s", K_INT, OFF(clock_tolerance_s), 0, 86400, NULL, false },
+	{ "purchase", "grey_window_s", K_INT, OFF(grey_window_s), 0, 86400, NULL, false },
 	{ "purchase", "clock_floor", K_TIME, OFF(clock_floor_unix_s), 0, 0, NULL, false },
 };
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -95,6 +96,7 @@ static void config_defaults(struct ykt_config *c)
 	c->max_fare_fen = 10000;
 	c->max_balance_fen = 100000; /* 1000 yuan: the national EP cap */
 	c->clock_tolerance_s = 300;
+	c->grey_window_s = 600;
 	memset(c->charge_percent, 100, sizeof(c->charge_percent));
 }
 

@@ -47,6 +47,7 @@ struct ykt_config {
 	bool refuse_non_interconnect;
 	uint8_t local_city[2];
 	int clock_tolerance_s;
+	int grey_window_s;	     /* a returning card's torn purchase is recovered within this */
 	int64_t clock_floor_unix_s;  /* a clock before this is wrong; 0 = the build date */
 	uint8_t charge_percent[256]; /* by card type (file 0x15 byte 28); 100 = full fare */
 };

@@ -35,6 +35,9 @@ struct tap {
 	bool has_1e;
 	uint8_t rec1e[CARD_REC1E_LEN];
 	uint8_t tac[4];
+
+	bool has_grey; /* this card left an earlier purchase grey */
+	struct ykt_purchase_record grey;
 };
 
 /* A step returns 0 to go on, 1 when the tap ended (outcome set). */
@@ -162,6 +165,70 @@ static int step_read_manage(struct tap *t)
 	return TAP_CONTINUE;
 }
 
+/* The card returned after a torn purchase: GET TRANSACTION PROVE (805A)
+ * with the INIT ATC + 1 answers MAC2 and TAC if that debit happened. */
+static int tap_recovered(struct tap *t, const uint8_t mac2[4], const uint8_t tac[4])
+{
+	const struct ykt_purchase_record *g = &t->grey;
+	int64_t after = g->balance_before_fen - g->amount_fen;
+	int rc = store_purchase_complete(t->env->store, g->record_no, tac, mac2, after);
+
+	if (rc < 0)
+		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+	t->res->recovered = true;
+	t->res->record_no = g->record_no;
+	t->res->trans_type = g->trans_type;
+	t->res->amount_fen = g->amount_fen;
+	t->res->nominal_fen = g->nominal_fen;
+	t->res->balance_fen = after;
+	memcpy(t->res->mac2, mac2, 4);
+	return tap_end(t, TAP_PAID, 0, 0);
+}
+
+static int step_recover(struct tap *t)
+{
+	uint8_t buf[2], mac2[4], tac[4];
+	int64_t since = t->now_s - t->cfg->grey_window_s;
+	struct apdu a;
+	struct rapdu r;
+	int rc = store_purchase_find_grey(t->env->store, t->res->card_serial, since, &t->grey);
+
+	if (rc == -ENOENT)
+		return TAP_CONTINUE;
+	if (rc < 0)
+		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+	t->has_grey = true;
+	card_cmd_get_trans_prove(&a, buf, t->grey.trans_type, (uint16_t)(t->grey.init_atc + 1));
+	rc = tap_card(t, &a, &r);
+	if (rc < 0)
+		return tap_card_failed(t, rc);
+	if (r.sw == SW_OK && card_parse_prove(r.data, r.len, mac2, tac) == 0)
+		return tap_recovered(t, mac2, tac);
+	/* no proof: only a fresh INITIALIZE can tell (step_init) */
+	return TAP_CONTINUE;
+}
+
+/* After INITIALIZE, with a grey purchase pending: the card's ATC still at the
+ * grey INIT ATC proves that debit never happened (void it, charge now);
+ * anything else keeps it grey and charges nothing now. */
+static int tap_settle_grey(struct tap *t)
+{
+	int rc;
+
+	if (!t->has_grey)
+		return TAP_CONTINUE;
+	if (t->init.atc != t->grey.init_atc) {
+		log_warn("tap", "record %lld stays grey: card ATC %u, torn purchase at %u",
+			 (long long)t->grey.record_no, t->init.atc, t->grey.init_atc);
+		t->res->record_no = t->grey.record_no;
+		return tap_end(t, TAP_GREY_PENDING, 0, 0);
+	}
+	rc = store_purchase_void(t->env->store, t->grey.record_no);
+	if (rc < 0)
+		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+	return TAP_CONTINUE;
+}
+
 static int step_check(struct tap *t)
 {
 	uint32_t today = (uint32_t)(t->now.year * 10000 + t->now.month * 100 + t->now.day);
@@ -230,6 +297,8 @@ static int step_init(struct tap *t)
 	if (rc < 0)
 		return tap_end(t, TAP_CARD_ERROR, rc, 0);
 	t->res->balance_fen = t->init.balance_fen;
+	if (tap_settle_grey(t) == TAP_END)
+		return TAP_END;
 	if (t->init.balance_fen > (uint64_t)t->cfg->max_balance_fen)
 		return tap_end(t, TAP_CARD_ERROR, YKT_E_LIMIT, 0);
 	/* the card's own check is the authority; this one guards against a
@@ -406,11 +475,12 @@ static const struct tap_step {
 	const char *name;
 	int (*run)(struct tap *t);
 } tap_steps[] = {
-	{ "select", step_select },	   { "read-0x17", step_read_manage },
-	{ "check", step_check },	   { "fare", step_fare },
-	{ "initialize", step_init },	   { "mac1", step_mac1 },
-	{ "capp-cache", step_capp_cache }, { "intent", step_intent },
-	{ "debit", step_debit },	   { "complete", step_complete },
+	{ "select", step_select },     { "read-0x17", step_read_manage },
+	{ "recover", step_recover },   { "check", step_check },
+	{ "fare", step_fare },	       { "initialize", step_init },
+	{ "mac1", step_mac1 },	       { "capp-cache", step_capp_cache },
+	{ "intent", step_intent },     { "debit", step_debit },
+	{ "complete", step_complete },
 };
 
 void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
@@ -436,7 +506,8 @@ int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *
 {
 	int rc;
 
-	if (res->outcome != TAP_PAID || res->record_no < 0)
+	/* a recovered purchase's PSAM session is long gone: nothing to check */
+	if (res->outcome != TAP_PAID || res->record_no < 0 || res->recovered)
 		return 0;
 	rc = psam_verify_mac2(env->psam, res->mac2);
 	if (rc == YKT_E_SAM_SW) {

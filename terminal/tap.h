@@ -46,6 +46,7 @@ struct tap_result {
 	int64_t balance_fen; /* after the purchase, or as read; -1 unknown */
 	int64_t record_no;   /* -1 when no record was written */
 	uint8_t mac2[4];     /* for the PSAM check after feedback */
+	bool recovered;	     /* a torn purchase completed by GET TRANSACTION PROVE */
 };
 
 /* 0 when the validator can take a tap now (store writable, PSAM ready,

@@ -240,6 +240,8 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 		if (res->nominal_fen != res->amount_fen)
 			print_yuan(out, "fare", res->nominal_fen);
 		fprintf(out, " %s", res->trans_type == 0x09 ? "compound" : "simple");
+		if (res->recovered)
+			fprintf(out, " recovered");
 	}
 	if (res->balance_fen >= 0)
 		print_yuan(out, "balance", res->balance_fen);

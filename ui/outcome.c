@@ -15,6 +15,7 @@ static const struct outcome_text outcome_texts[TAP_OUTCOME_COUNT] = {
 	[TAP_CARD_ERROR] = { "card-error", "读卡失败", "Card read error" },
 	[TAP_OUT_OF_SERVICE] = { "out-of-service", "暂停服务", "Out of service" },
 	[TAP_MULTI_CARD] = { "multiple-cards", "请单张刷卡", "One card at a time" },
+	[TAP_GREY_PENDING] = { "grey-pending", "交易待确认", "Fare pending check" },
 };
 
 const struct outcome_text *tap_outcome_text(enum tap_outcome outcome)

@@ -21,6 +21,7 @@ enum tap_outcome {
 	TAP_CARD_ERROR,	      /* the card answered something we cannot use */
 	TAP_OUT_OF_SERVICE,   /* no PSAM / store / clock: no card is touched */
 	TAP_MULTI_CARD,	      /* 请单张刷卡 */
+	TAP_GREY_PENDING,     /* a torn purchase the card cannot prove: not charged again */
 	TAP_OUTCOME_COUNT
 };
 
