@@ -103,6 +103,14 @@ int ykt_reader_done(struct ykt_reader *r)
 	return r->ops->done ? r->ops->done(r) : -EOPNOTSUPP;
 }
 
+int ykt_reader_link_ns(struct ykt_reader *r, uint64_t *ret_ns)
+{
+	if (!r->ops->link_ns)
+		return -EOPNOTSUPP;
+	*ret_ns = r->ops->link_ns(r);
+	return 0;
+}
+
 void *ykt_reader_priv(struct ykt_reader *r)
 {
 	return r->priv;

@@ -12,6 +12,7 @@
 #ifndef YKT_READER_H
 #define YKT_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ struct ykt_reader_env {
 	struct ykt_loop *loop;	 /* where events go */
 	struct ykt_clock *clock; /* a sim: field may move a sim: clock */
 	int source;		 /* copied into every event */
+	bool realtime;		 /* sim: take as long as the modeled link and card would */
 };
 
 struct ykt_reader_ops {
@@ -37,6 +39,8 @@ struct ykt_reader_ops {
 			  uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len);
 	/* the tap is finished with this card; report its removal */
 	int (*done)(struct ykt_reader *r);
+	/* simulators: modeled link and card time of all exchanges so far, ns */
+	uint64_t (*link_ns)(struct ykt_reader *r);
 };
 
 /* Open by URI. -ENOENT: no driver for the scheme (message in errbuf). The
@@ -50,6 +54,9 @@ int ykt_reader_start(struct ykt_reader *r);
 int ykt_reader_transceive(struct ykt_reader *r, const uint8_t *capdu, size_t capdu_len,
 			  uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len);
 int ykt_reader_done(struct ykt_reader *r);
+/* Modeled time of all exchanges so far (sim: drivers with the link model);
+ * -EOPNOTSUPP for real readers. */
+int ykt_reader_link_ns(struct ykt_reader *r, uint64_t *ret_ns);
 
 /* true when a driver for the URI's scheme is built in */
 int ykt_reader_scheme_known(const char *uri);

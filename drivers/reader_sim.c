@@ -25,6 +25,7 @@
 
 #include "bytes.h"
 #include "clock.h"
+#include "link_model.h"
 #include "loop.h"
 #include "sim.h"
 #include "ykt_error.h"
@@ -88,6 +89,8 @@ struct sim_field {
 	int present;
 	const struct sim_step *tap;
 	int exchanges; /* APDUs the validator sent in this tap */
+	struct link_contactless link;
+	uint64_t link_ns; /* modeled time of every answered exchange */
 	bool gone, fault_fired;
 };
 
@@ -305,6 +308,7 @@ static int sim_open(struct ykt_reader *r, const char *args)
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	f->present = -1;
+	link_contactless_default(&f->link);
 	rc = field_load(r, f, args);
 	if (rc < 0)
 		sim_close(r);
@@ -443,6 +447,31 @@ static int field_exchange(struct sim_field *f, enum sim_fault_kind fault, const 
 	return rc;
 }
 
+/* The link model's time for an answered exchange; with realtime, the field
+ * takes that long. Exchanges that end in a fault are not modeled. */
+static void field_link_time(struct ykt_reader *r, struct sim_field *f, const uint8_t *capdu,
+			    size_t capdu_len, size_t rapdu_len)
+{
+	struct link_timing t;
+
+	if (link_contactless_exchange(&f->link, capdu, capdu_len, rapdu_len, &t) < 0)
+		return;
+	f->link_ns += t.total_ns;
+	if (ykt_reader_env(r)->realtime)
+		ykt_sleep_ns(t.total_ns);
+}
+
+static uint64_t sim_link_ns(struct ykt_reader *r)
+{
+	struct sim_field *f = ykt_reader_priv(r);
+	uint64_t ns;
+
+	pthread_mutex_lock(&f->lock);
+	ns = f->link_ns;
+	pthread_mutex_unlock(&f->lock);
+	return ns;
+}
+
 static int sim_transceive(struct ykt_reader *r, const uint8_t *capdu, size_t capdu_len,
 			  uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len)
 {
@@ -462,6 +491,8 @@ static int sim_transceive(struct ykt_reader *r, const uint8_t *capdu, size_t cap
 		fault = f->tap->fault.kind;
 	}
 	rc = field_exchange(f, fault, capdu, capdu_len, rapdu, rapdu_cap, ret_rapdu_len);
+	if (rc == 0)
+		field_link_time(r, f, capdu, capdu_len, *ret_rapdu_len);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
 }
@@ -485,6 +516,7 @@ const struct ykt_reader_ops ykt_reader_sim_ops = {
 	.start = sim_start,
 	.transceive = sim_transceive,
 	.done = sim_done,
+	.link_ns = sim_link_ns,
 };
 
 struct sim_card *ykt_reader_sim_card(struct ykt_reader *r, size_t index)

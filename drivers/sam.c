@@ -23,6 +23,7 @@ static const void *const sam_drivers[] = {
 
 struct ykt_sam {
 	const struct ykt_sam_ops *ops;
+	struct ykt_sam_env env;
 	char *errbuf;
 	size_t errbuf_len;
 	_Alignas(max_align_t) unsigned char priv[];
@@ -43,7 +44,8 @@ const char *ykt_sam_schemes(void)
 	return list;
 }
 
-int ykt_sam_open(const char *uri, struct ykt_sam **ret_sam, char *errbuf, size_t errbuf_len)
+int ykt_sam_open(const char *uri, const struct ykt_sam_env *env, struct ykt_sam **ret_sam,
+		 char *errbuf, size_t errbuf_len)
 {
 	const struct ykt_sam_ops *ops;
 	struct ykt_sam *s;
@@ -62,6 +64,7 @@ int ykt_sam_open(const char *uri, struct ykt_sam **ret_sam, char *errbuf, size_t
 	if (!s)
 		return -ENOMEM;
 	s->ops = ops;
+	s->env = *env;
 	s->errbuf = errbuf;
 	s->errbuf_len = errbuf_len;
 	i = ops->open(s, args);
@@ -93,6 +96,19 @@ int ykt_sam_transmit(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_len, 
 	return s->ops->transmit
 		   ? s->ops->transmit(s, capdu, capdu_len, rapdu, rapdu_cap, ret_rapdu_len)
 		   : -EOPNOTSUPP;
+}
+
+int ykt_sam_link_ns(struct ykt_sam *s, uint64_t *ret_ns)
+{
+	if (!s->ops->link_ns)
+		return -EOPNOTSUPP;
+	*ret_ns = s->ops->link_ns(s);
+	return 0;
+}
+
+const struct ykt_sam_env *ykt_sam_env(struct ykt_sam *s)
+{
+	return &s->env;
 }
 
 void *ykt_sam_priv(struct ykt_sam *s)

@@ -8,10 +8,15 @@
 #ifndef YKT_SAM_H
 #define YKT_SAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct ykt_sam;
+
+struct ykt_sam_env {
+	bool realtime; /* sim: take as long as the modeled link and PSAM would */
+};
 
 struct ykt_sam_ops {
 	const char *scheme;
@@ -22,13 +27,19 @@ struct ykt_sam_ops {
 	int (*reset)(struct ykt_sam *s, uint8_t *atr, size_t atr_cap, size_t *ret_atr_len);
 	int (*transmit)(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_len, uint8_t *rapdu,
 			size_t rapdu_cap, size_t *ret_rapdu_len);
+	/* simulators: modeled link and PSAM time of all exchanges so far, ns */
+	uint64_t (*link_ns)(struct ykt_sam *s);
 };
 
-int ykt_sam_open(const char *uri, struct ykt_sam **ret_sam, char *errbuf, size_t errbuf_len);
+int ykt_sam_open(const char *uri, const struct ykt_sam_env *env, struct ykt_sam **ret_sam,
+		 char *errbuf, size_t errbuf_len);
 void ykt_sam_free(struct ykt_sam *s);
 int ykt_sam_reset(struct ykt_sam *s, uint8_t *atr, size_t atr_cap, size_t *ret_atr_len);
 int ykt_sam_transmit(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_len, uint8_t *rapdu,
 		     size_t rapdu_cap, size_t *ret_rapdu_len);
+/* -EOPNOTSUPP for real slots */
+int ykt_sam_link_ns(struct ykt_sam *s, uint64_t *ret_ns);
+const struct ykt_sam_env *ykt_sam_env(struct ykt_sam *s);
 int ykt_sam_scheme_known(const char *uri);
 const char *ykt_sam_schemes(void);
 

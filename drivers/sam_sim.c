@@ -8,6 +8,8 @@
  */
 #include "sam.h"
 
+#include "clock.h"
+#include "link_model.h"
 #include "sim.h"
 #include "ykt_error.h"
 
@@ -21,6 +23,8 @@ struct sim_slot {
 	struct sim_psam *psam;
 	long mute_after; /* -1: never */
 	long commands;
+	struct link_contact link; /* T=0 at 38,400 bit/s, the production PSAM */
+	uint64_t link_ns;
 };
 
 static int slot_options(struct ykt_sam *s, struct sim_slot *slot, const char *opts)
@@ -48,6 +52,7 @@ static int slot_open(struct ykt_sam *s, const char *args)
 	int rc;
 
 	snprintf(path, sizeof(path), "%.*s", comma ? (int)(comma - args) : (int)strlen(args), args);
+	link_contact_default(&slot->link);
 	rc = slot_options(s, slot, comma ? comma + 1 : NULL);
 	if (rc < 0)
 		return rc;
@@ -78,11 +83,27 @@ static int slot_transmit(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_l
 			 size_t rapdu_cap, size_t *ret_rapdu_len)
 {
 	struct sim_slot *slot = ykt_sam_priv(s);
+	struct link_timing t;
+	int rc;
 
 	if (slot->mute_after >= 0 && slot->commands >= slot->mute_after)
 		return -ETIMEDOUT; /* no answer within the character waiting time */
 	slot->commands++;
-	return sim_psam_transmit(slot->psam, capdu, capdu_len, rapdu, rapdu_cap, ret_rapdu_len);
+	rc = sim_psam_transmit(slot->psam, capdu, capdu_len, rapdu, rapdu_cap, ret_rapdu_len);
+	if (rc == 0 &&
+	    link_contact_exchange(&slot->link, capdu, capdu_len, *ret_rapdu_len, &t) == 0) {
+		slot->link_ns += t.total_ns;
+		if (ykt_sam_env(s)->realtime)
+			ykt_sleep_ns(t.total_ns);
+	}
+	return rc;
+}
+
+static uint64_t slot_link_ns(struct ykt_sam *s)
+{
+	struct sim_slot *slot = ykt_sam_priv(s);
+
+	return slot->link_ns;
 }
 
 const struct ykt_sam_ops ykt_sam_sim_ops = {
@@ -92,4 +113,5 @@ const struct ykt_sam_ops ykt_sam_sim_ops = {
 	.close = slot_close,
 	.reset = slot_reset,
 	.transmit = slot_transmit,
+	.link_ns = slot_link_ns,
 };

@@ -31,6 +31,7 @@ struct ykt_config {
 	char reader_uri[CONFIG_URI_MAX];
 	char sam_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
+	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];

@@ -46,6 +46,8 @@ struct tap_result {
 	int64_t balance_fen; /* after the purchase, or as read; -1 unknown */
 	int64_t record_no;   /* -1 when no record was written */
 	uint8_t mac2[4];     /* for the PSAM check after feedback */
+	int64_t elapsed_us;  /* card present to the outcome known; -1 unmeasured */
+	int64_t model_us;    /* the link model's time for the same exchanges; -1 none */
 	bool recovered;	     /* a torn purchase completed by GET TRANSACTION PROVE */
 };
 

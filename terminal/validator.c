@@ -35,7 +35,8 @@ static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev
 
 static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
-	int r = ykt_sam_open(v->cfg->sam_uri, &v->sam, errbuf, errbuf_len);
+	struct ykt_sam_env env = { .realtime = v->cfg->realtime };
+	int r = ykt_sam_open(v->cfg->sam_uri, &env, &v->sam, errbuf, errbuf_len);
 
 	if (r < 0)
 		return r;
@@ -102,7 +103,9 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		snprintf(errbuf, errbuf_len, "event loop: %s", ykt_strerror(r));
 		return r;
 	}
-	renv = (struct ykt_reader_env){ .loop = v->loop, .clock = v->clock, .source = 0 };
+	renv = (struct ykt_reader_env){
+		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
+	};
 	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
 }
 
@@ -149,9 +152,20 @@ void ykt_validator_free(struct ykt_validator *v)
 	free(v);
 }
 
+/* Modeled link time of the reader and the PSAM so far; -1 without a model. */
+static int64_t validator_link_ns(struct ykt_validator *v)
+{
+	uint64_t card, psam;
+
+	if (ykt_reader_link_ns(v->reader, &card) < 0 || ykt_sam_link_ns(v->sam, &psam) < 0)
+		return -1;
+	return (int64_t)(card + psam);
+}
+
 static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 {
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
+	int64_t start_ns = ykt_monotonic_ns(), link_ns = validator_link_ns(v);
 	char why[128];
 
 	if (ev->n_cards > 1) {
@@ -166,6 +180,11 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 		ykt_tap_run(&v->env, &res);
 	}
 	v->taps++;
+	res.elapsed_us = res.model_us = -1;
+	if (v->cfg->realtime && link_ns >= 0) {
+		res.elapsed_us = (ykt_monotonic_ns() - start_ns) / 1000;
+		res.model_us = (validator_link_ns(v) - link_ns) / 1000;
+	}
 	if (v->report)
 		v->report(v->taps, &res, v->report_data);
 	ykt_tap_verify_mac2(&v->env, &res);
@@ -249,5 +268,9 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 		fprintf(out, " record=%lld", (long long)res->record_no);
 	if (res->sw)
 		fprintf(out, " sw=%04X", res->sw);
+	if (res->elapsed_us >= 0)
+		fprintf(out, " time=%lld.%01lldms model=%lld.%01lldms",
+			(long long)res->elapsed_us / 1000, (long long)res->elapsed_us % 1000 / 100,
+			(long long)res->model_us / 1000, (long long)res->model_us % 1000 / 100);
 	fprintf(out, " | %s / %s\n", text->zh, text->en);
 }

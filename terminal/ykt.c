@@ -26,31 +26,33 @@ struct cli {
 	const char *config_path;
 	int verbose;
 	int unmasked;
+	int realtime;
 };
 
 static int usage(FILE *out, int code)
 {
-	fprintf(out, "Usage: ykt COMMAND [OPTIONS]\n\n"
-		     "Commands:\n"
-		     "  run [-c FILE]                    run the reader loop\n"
-		     "  records [-c FILE] [--unmasked]   list the stored records\n"
-		     "  config check FILE                check a configuration file\n"
-		     "  version                          print the version\n\n"
-		     "Options:\n"
-		     "  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
-		     "  -v, --verbose       more log detail (repeat for debug)\n"
-		     "      --unmasked      show full card numbers\n");
+	fprintf(out,
+		"Usage: ykt COMMAND [OPTIONS]\n\n"
+		"Commands:\n"
+		"  run [-c FILE] [--realtime]       run the reader loop\n"
+		"  records [-c FILE] [--unmasked]   list the stored records\n"
+		"  config check FILE                check a configuration file\n"
+		"  version                          print the version\n\n"
+		"Options:\n"
+		"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
+		"  -v, --verbose       more log detail (repeat for debug)\n"
+		"      --unmasked      show full card numbers\n"
+		"      --realtime      simulated card field and PSAM take as long as the link\n"
+		"                      model says; each tap prints its time and the model's\n");
 	return code;
 }
 
 static int parse_options(int argc, char **argv, struct cli *cli)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "unmasked", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
+		{ "unmasked", no_argument, NULL, 'u' },	    { "realtime", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -64,6 +66,9 @@ static int parse_options(int argc, char **argv, struct cli *cli)
 			break;
 		case 'u':
 			cli->unmasked = 1;
+			break;
+		case 'r':
+			cli->realtime = 1;
 			break;
 		case 'h':
 			exit(usage(stdout, 0));
@@ -99,6 +104,7 @@ static int cmd_run(const struct cli *cli)
 
 	if (load_config(cli->config_path, &cfg) < 0)
 		return 2;
+	cfg.realtime = cli->realtime;
 	r = ykt_validator_new(&cfg, &v, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "ykt: %s\n", err);

@@ -23,6 +23,25 @@ struct ykt_clock {
 	int64_t sim_ms; /* sim: only */
 };
 
+int64_t ykt_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void ykt_sleep_ns(uint64_t ns)
+{
+	struct timespec until;
+	int64_t end = ykt_monotonic_ns() + (int64_t)ns;
+
+	until.tv_sec = end / 1000000000;
+	until.tv_nsec = end % 1000000000;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
 int ykt_parse_cst_iso(const char *text, int64_t *ret_unix_s)
 {
 	static const char pattern[] = "dddd-dd-ddTdd:dd:dd";

@@ -34,6 +34,13 @@ static inline int64_t ykt_clock_now_s(struct ykt_clock *clock)
 int ykt_clock_advance(struct ykt_clock *clock, int64_t delta_ms);
 int ykt_clock_set(struct ykt_clock *clock, int64_t unix_ms);
 
+/* Monotonic time in nanoseconds, for measuring how long things take. */
+int64_t ykt_monotonic_ns(void);
+
+/* Sleep ns nanoseconds (simulators keeping real time), restarting after
+ * signals. */
+void ykt_sleep_ns(uint64_t ns);
+
 /* Parse "YYYY-MM-DDThh:mm:ss" (China Standard Time) into Unix seconds.
  * -EINVAL when malformed or not a real date. */
 int ykt_parse_cst_iso(const char *text, int64_t *ret_unix_s);
