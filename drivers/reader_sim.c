@@ -337,10 +337,13 @@ static void field_post(struct ykt_reader *r, enum ykt_event_type type, const str
 /* Present one card and wait until the tap says it is done with it. */
 static bool field_tap(struct ykt_reader *r, struct sim_field *f, const struct sim_step *step)
 {
+	struct sim_card_info info;
 	bool stopping;
 
 	pthread_mutex_lock(&f->lock);
 	sim_card_reset(f->cards[step->card]);
+	sim_card_info(f->cards[step->card], &info);
+	f->link.type = info.rf_type == 'B' ? LINK_RF_TYPE_B : LINK_RF_TYPE_A;
 	if (step->card2 >= 0)
 		sim_card_reset(f->cards[step->card2]);
 	f->present = step->card;

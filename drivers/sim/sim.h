@@ -3,7 +3,7 @@
  * The simulated T-Union card and transport PSAM.
  *
  * They answer raw APDU bytes exactly as the real parts do (status words,
- * T=0 GET RESPONSE on the PSAM), with real 3DES cryptography through
+ * T=0 GET RESPONSE on the PSAM), with real 3DES and SM4 cryptography through
  * OpenSSL's libcrypto, keyed from test key files named in their profiles.
  * Nothing here is linked into a production build.
  *
@@ -51,6 +51,11 @@ struct sim_card_info {
 	const struct sim_debit *debits; /* in order applied */
 	size_t n_1e;			/* 1E records written, newest first as READ RECORD 1 */
 	const uint8_t (*rec1e)[48];
+	/* added for SM4 / phone profiles; uid above is the current one (a
+	 * `uid = random` card changes it at every sim_card_reset()) */
+	char rf_type;	 /* 'A' or 'B' (then uid is the 4-byte PUPI) */
+	uint8_t aid[16]; /* the EP AID the card lists in PPSE and answers */
+	size_t aid_len;	 /* 8 or 16 */
 };
 
 /* Load a card profile. err (if not NULL) receives a one-line reason
@@ -61,7 +66,8 @@ void sim_card_free(struct sim_card *card);
 
 /* Field power-on/off: forget the selected application and any started
  * transaction (as a real card does when it leaves the field). Persistent
- * data (balance, ATC, records) stays. */
+ * data (balance, ATC, records) stays. A `uid = random` card draws its next
+ * UID (deterministic: from its seed and the number of resets). */
 void sim_card_reset(struct sim_card *card);
 
 /* Process one C-APDU; writes the R-APDU (data ‖ SW1 SW2) into rapdu.

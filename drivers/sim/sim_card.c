@@ -14,8 +14,8 @@
 #include "pboc_crypto.h"
 
 static const uint8_t ppse_name[] = "2PAY.SYS.DDF01";
-static const uint8_t ep_aid[] = { 0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05 };
 static const uint8_t ep_label[] = "MOT_T_EP";
+static const uint8_t uid_tag[] = "UID"; /* keeps the UID sequence apart from INIT randoms */
 
 #define PPSE_NAME_LEN (sizeof(ppse_name) - 1)
 #define EP_LABEL_LEN  (sizeof(ep_label) - 1)
@@ -59,30 +59,71 @@ static void build_1a(struct sim_card *card)
 	}
 }
 
-/* DPK and DTK: two-level diversification, issuer id then file-15 bytes
- * 12..19 (the low 8 bytes of the application serial). */
+/* DPK and DTK of each key set the card holds: two-level diversification,
+ * issuer id then file-15 bytes 12..19 (the low 8 bytes of the serial). */
 static int derive_keys(struct sim_card *card)
 {
 	const struct sim_card_profile *p = &card->prof;
-	int r;
+	const uint8_t *serial = p->app_serial + 2;
+	int r = 0;
 
-	r = pboc_diversify2(p->keys.mpk, p->issuer_id, p->app_serial + 2, card->dpk);
-	if (r == 0)
-		r = pboc_diversify2(p->keys.mtk, p->issuer_id, p->app_serial + 2, card->dtk);
+	if (p->algorithm != SIM_CARD_ALG_SM4) {
+		r = pboc_diversify2(p->keys.mpk, p->issuer_id, serial, card->dpk);
+		if (r == 0)
+			r = pboc_diversify2(p->keys.mtk, p->issuer_id, serial, card->dtk);
+	}
+	if (r == 0 && p->algorithm != SIM_CARD_ALG_3DES) {
+		r = pboc_sm4_diversify2(p->keys.mpk_sm4, p->issuer_id, serial, card->dpk_sm4);
+		if (r == 0)
+			r = pboc_sm4_diversify2(p->keys.mtk_sm4, p->issuer_id, serial,
+						card->dtk_sm4);
+	}
 	return r;
+}
+
+/* The bytes every "random" number of the card derives from: the profile's
+ * seed (8 bytes, big-endian) or else the application serial. */
+static size_t seed_bytes(const struct sim_card *card, uint8_t out[16])
+{
+	if (!card->prof.has_seed) {
+		memcpy(out, card->prof.app_serial, sizeof(card->prof.app_serial));
+		return sizeof(card->prof.app_serial);
+	}
+	ykt_put_be32(out, (uint32_t)(card->prof.seed >> 32));
+	ykt_put_be32(out + 4, (uint32_t)card->prof.seed);
+	return 8;
 }
 
 static void seed_prng(struct sim_card *card)
 {
-	uint8_t seed[8];
+	uint8_t seed[16];
 
-	if (!card->prof.has_seed) {
-		sim_prng_seed(&card->prng, card->prof.app_serial, sizeof(card->prof.app_serial));
+	sim_prng_seed(&card->prng, seed, seed_bytes(card, seed));
+}
+
+/* A fixed UID from the profile, or random UID number n_resets: the seed,
+ * "UID" and the counter, so every run gives the same sequence. Type A
+ * random UIDs are 08 ‖ 3 random bytes (ISO/IEC 14443-3); a Type B PUPI
+ * has no such marker: 4 random bytes. */
+static void make_uid(struct sim_card *card)
+{
+	uint8_t seed[16 + sizeof(uid_tag) + 4];
+	size_t n = seed_bytes(card, seed);
+	struct sim_prng prng;
+
+	if (card->prof.uid_len) {
+		memcpy(card->uid, card->prof.uid, sizeof(card->uid));
+		card->uid_len = card->prof.uid_len;
 		return;
 	}
-	ykt_put_be32(seed, (uint32_t)(card->prof.seed >> 32));
-	ykt_put_be32(seed + 4, (uint32_t)card->prof.seed);
-	sim_prng_seed(&card->prng, seed, sizeof(seed));
+	memcpy(seed + n, uid_tag, sizeof(uid_tag));
+	ykt_put_be32(seed + n + sizeof(uid_tag), card->n_resets);
+	sim_prng_seed(&prng, seed, n + sizeof(uid_tag) + 4);
+	memset(card->uid, 0, sizeof(card->uid));
+	sim_prng_fill(&prng, card->uid, 4);
+	if (card->prof.rf_type == SIM_RF_A)
+		card->uid[0] = 0x08;
+	card->uid_len = 4;
 }
 
 static void card_init_state(struct sim_card *card)
@@ -97,6 +138,7 @@ static void card_init_state(struct sim_card *card)
 	card->initial_atc = card->atc;
 	card->sel = SIM_SEL_MF;
 	seed_prng(card);
+	make_uid(card);
 }
 
 int sim_card_load(const char *profile_path, struct sim_card **ret_card, char *err, size_t err_len)
@@ -128,6 +170,8 @@ void sim_card_free(struct sim_card *card)
 	/* test keys only, but a freed key should not linger in the heap */
 	memset(card->dpk, 0, sizeof(card->dpk));
 	memset(card->dtk, 0, sizeof(card->dtk));
+	memset(card->dpk_sm4, 0, sizeof(card->dpk_sm4));
+	memset(card->dtk_sm4, 0, sizeof(card->dtk_sm4));
 	memset(&card->prof.keys, 0, sizeof(card->prof.keys));
 	free(card);
 }
@@ -139,13 +183,15 @@ void sim_card_reset(struct sim_card *card)
 	card->sel = SIM_SEL_MF;
 	card->sess = (struct sim_session){ 0 };
 	card->challenge_len = 0;
+	card->n_resets++;
+	make_uid(card); /* a new random UID; a fixed one stays */
 }
 
 void sim_card_info(const struct sim_card *card, struct sim_card_info *ret)
 {
 	*ret = (struct sim_card_info){
 		.name = card->prof.name,
-		.uid_len = card->prof.uid_len,
+		.uid_len = card->uid_len,
 		.balance_fen = card->balance_fen,
 		.overdraft_limit_fen = card->overdraft_limit_fen,
 		.offline_atc = card->atc,
@@ -155,8 +201,11 @@ void sim_card_info(const struct sim_card *card, struct sim_card_info *ret)
 		.debits = card->ledger,
 		.n_1e = card->n1e,
 		.rec1e = card->rec1e,
+		.rf_type = card->prof.rf_type == SIM_RF_B ? 'B' : 'A',
+		.aid_len = card->prof.aid_len,
 	};
-	memcpy(ret->uid, card->prof.uid, sizeof(ret->uid));
+	memcpy(ret->uid, card->uid, sizeof(ret->uid));
+	memcpy(ret->aid, card->prof.aid, sizeof(ret->aid));
 	memcpy(ret->file15, card->file15, sizeof(ret->file15));
 	memcpy(ret->file17, card->file17, sizeof(ret->file17));
 }
@@ -185,15 +234,16 @@ static void put_fci(struct sim_rbuf *r, const uint8_t *name, size_t name_len, co
 	put_tlv(r, 0x6F, buf, in.len);
 }
 
-/* PPSE directory: one entry, the EP (we model no EC application). */
-static void put_ppse_fci(struct sim_rbuf *r)
+/* PPSE directory: one entry, the EP under the profile's AID (we model no
+ * EC application). */
+static void put_ppse_fci(const struct sim_card *card, struct sim_rbuf *r)
 {
 	static const uint8_t priority = 0x02;
-	uint8_t entry[32], dir[40], a5[48];
+	uint8_t entry[48], dir[56], a5[64];
 	struct sim_rbuf e = { entry, sizeof(entry), 0 }, d = { dir, sizeof(dir), 0 };
 	struct sim_rbuf p = { a5, sizeof(a5), 0 };
 
-	put_tlv(&e, 0x4F, ep_aid, sizeof(ep_aid));
+	put_tlv(&e, 0x4F, card->prof.aid, card->prof.aid_len);
 	put_tlv(&e, 0x50, ep_label, EP_LABEL_LEN);
 	put_tlv(&e, 0x87, &priority, 1);
 	put_tlv(&d, 0x61, entry, e.len);
@@ -201,7 +251,8 @@ static void put_ppse_fci(struct sim_rbuf *r)
 	put_fci(r, ppse_name, PPSE_NAME_LEN, a5, p.len);
 }
 
-/* EP FCI: A5 { 9F08 application version 02, 9F0C the file-15 image } */
+/* EP FCI: 84 the full AID (also after a prefix SELECT), A5 { 9F08
+ * application version 02, 9F0C the file-15 image } */
 static void put_ep_fci(const struct sim_card *card, struct sim_rbuf *r)
 {
 	static const uint8_t version = 0x02;
@@ -210,7 +261,7 @@ static void put_ep_fci(const struct sim_card *card, struct sim_rbuf *r)
 
 	put_tlv(&p, 0x9F08, &version, 1);
 	put_tlv(&p, 0x9F0C, card->file15, sizeof(card->file15));
-	put_fci(r, ep_aid, sizeof(ep_aid), a5, p.len);
+	put_fci(r, card->prof.aid, card->prof.aid_len, a5, p.len);
 }
 
 static uint16_t select_ep(struct sim_card *card, struct sim_rbuf *r)
@@ -224,14 +275,25 @@ static uint16_t select_ep(struct sim_card *card, struct sim_rbuf *r)
 	return card->prof.state == SIM_CARD_BLOCKED_TEMP ? SW_FILE_INVALIDATED : SW_OK;
 }
 
+/* The exact AID; its first 8 bytes only when the profile allows it (a
+ * phone's 16-byte AID is normally selected in full, as PPSE lists it). */
+static bool is_ep_aid(const struct sim_card *card, const uint8_t *name, size_t len)
+{
+	const struct sim_card_profile *p = &card->prof;
+
+	if (len == p->aid_len && memcmp(name, p->aid, len) == 0)
+		return true;
+	return p->select_prefix && p->aid_len > 8 && len == 8 && memcmp(name, p->aid, 8) == 0;
+}
+
 static uint16_t select_by_name(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r)
 {
 	if (a->lc == PPSE_NAME_LEN && memcmp(a->data, ppse_name, PPSE_NAME_LEN) == 0) {
 		card->sel = SIM_SEL_PPSE;
-		put_ppse_fci(r);
+		put_ppse_fci(card, r);
 		return SW_OK;
 	}
-	if (a->lc == sizeof(ep_aid) && memcmp(a->data, ep_aid, sizeof(ep_aid)) == 0)
+	if (is_ep_aid(card, a->data, a->lc))
 		return select_ep(card, r);
 	return SW_FILE_NOT_FOUND;
 }

@@ -100,6 +100,29 @@ static uint16_t init_checks(const struct sim_card *card, const struct sim_apdu *
 	return SW_OK;
 }
 
+/* The key set INITIALIZE uses: the only one, or the dual card's `prefer`. */
+static enum sim_alg init_alg(const struct sim_card *card)
+{
+	switch (card->prof.algorithm) {
+	case SIM_CARD_ALG_SM4:
+		return SIM_ALG_SM4;
+	case SIM_CARD_ALG_DUAL:
+		return (enum sim_alg)card->prof.prefer;
+	default:
+		return SIM_ALG_3DES;
+	}
+}
+
+/* The algorithm id INIT reports tells the terminal (and through 8070 the
+ * PSAM) which key set to use: the profile's for 3DES, the key file's
+ * [sm4] algorithm_id for SM4. */
+static uint8_t init_algorithm_id(const struct sim_card *card)
+{
+	if (card->sess.alg == SIM_ALG_SM4)
+		return card->prof.keys.sm4.algorithm_id;
+	return card->prof.algorithm_id;
+}
+
 static void put_init_answer(const struct sim_card *card, struct sim_rbuf *r)
 {
 	uint8_t out[15];
@@ -110,7 +133,7 @@ static void put_init_answer(const struct sim_card *card, struct sim_rbuf *r)
 	ykt_put_be16(out + 4, card->atc);
 	ykt_put_be24(out + 6, card->overdraft_limit_fen);
 	out[9] = card->prof.key_version;
-	out[10] = card->prof.algorithm_id;
+	out[10] = init_algorithm_id(card);
 	memcpy(out + 11, card->sess.random, 4);
 	sim_rbuf_put(r, out, sizeof(out));
 }
@@ -125,6 +148,7 @@ uint16_t sim_card_initialize(struct sim_card *card, const struct sim_apdu *a, st
 	/* a new INIT replaces whatever was started before, caches included */
 	*s = (struct sim_session){
 		.active = true,
+		.alg = init_alg(card),
 		.trans_type = a->p1 == 0x03 ? TYPE_CAPP : TYPE_PURCHASE,
 		.amount_fen = ykt_be32(a->data + 1),
 		.atc = card->atc,
@@ -194,7 +218,7 @@ uint16_t sim_card_update_capp(struct sim_card *card, const struct sim_apdu *a, s
 struct debit_calc {
 	uint32_t serial;
 	const uint8_t *datetime;
-	uint8_t sk[8];
+	uint8_t sk[16]; /* 8 bytes used with 3DES */
 	uint8_t mac2[4], tac[4];
 };
 
@@ -207,25 +231,29 @@ static void mac1_input(const struct sim_session *s, const uint8_t datetime[7], u
 	memcpy(out + 11, datetime, 7);
 }
 
-/* 0 and the MACs when MAC1 is right; an SW otherwise. */
+/* 0 and the MACs when MAC1 is right; an SW otherwise. MAC1, MAC2 and the
+ * TAC use the key set INIT chose. */
 static uint16_t debit_compute(const struct sim_card *card, const uint8_t *data,
 			      struct debit_calc *c)
 {
 	const struct sim_session *s = &card->sess;
+	const struct pboc_sm4_profile *sm4 = &card->prof.keys.sm4;
+	bool is_sm4 = s->alg == SIM_ALG_SM4;
 	uint8_t in[18], mac1[4], amount[4];
 
 	c->serial = ykt_be32(data);
 	c->datetime = data + 4;
 	mac1_input(s, c->datetime, in);
-	if (pboc_purchase_session_key(card->dpk, s->random, s->atc, c->serial, c->sk) ||
-	    pboc_mac(c->sk, NULL, in, sizeof(in), mac1))
+	if (sim_alg_session_key(s->alg, sm4, is_sm4 ? card->dpk_sm4 : card->dpk, s->random, s->atc,
+				c->serial, c->sk) ||
+	    sim_alg_mac(s->alg, sm4, c->sk, in, sizeof(in), mac1))
 		return SW_INTERNAL;
 	if (memcmp(mac1, data + 11, 4) != 0)
 		return SW_MAC_INVALID;
 	ykt_put_be32(amount, s->amount_fen);
-	if (pboc_mac(c->sk, NULL, amount, sizeof(amount), c->mac2) ||
-	    pboc_tac(card->dtk, s->amount_fen, s->trans_type, s->terminal_no, c->serial,
-		     c->datetime, c->tac))
+	if (sim_alg_mac(s->alg, sm4, c->sk, amount, sizeof(amount), c->mac2) ||
+	    sim_alg_tac(s->alg, sm4, is_sm4 ? card->dtk_sm4 : card->dtk, s->amount_fen,
+			s->trans_type, s->terminal_no, c->serial, c->datetime, c->tac))
 		return SW_INTERNAL;
 	return 0;
 }

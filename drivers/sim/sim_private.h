@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pboc_crypto.h"
 #include "sim.h"
 
 /* ---- status words (ISO 7816-4 and PBOC) ---- */
@@ -97,7 +98,9 @@ void sim_prng_fill(struct sim_prng *p, uint8_t *out, size_t n);
 #define SIM_NAME_MAX 64
 #define SIM_PATH_MAX 512
 
-/* The master keys of one key index in a key file (test keys only). */
+/* The master keys of one key index in a key file (test keys only): a
+ * 3DES set, an SM4 set, or both (a dual-algorithm issuer), plus the file's
+ * SM4 choices. */
 struct sim_keyset {
 	uint8_t index;
 	bool has_mpk, has_mtk, has_mlk, has_mamk;
@@ -105,9 +108,16 @@ struct sim_keyset {
 	uint8_t mtk[16];  /* master TAC key */
 	uint8_t mlk[16];  /* master load key */
 	uint8_t mamk[16]; /* master application maintenance key */
+	bool has_mpk_sm4, has_mtk_sm4, has_mlk_sm4, has_mamk_sm4;
+	uint8_t mpk_sm4[16];
+	uint8_t mtk_sm4[16];
+	uint8_t mlk_sm4[16];
+	uint8_t mamk_sm4[16];
+	struct pboc_sm4_profile sm4; /* the [sm4] section, or its defaults */
 };
 
-/* Parse a whole key file and return the key set of key_index.
+/* Parse a whole key file and return the key set of key_index with the
+ * file's [sm4] choices.
  * err names the file, section and key on failure. Errors: -errno when
  * the file cannot be opened, YKT_E_CONFIG for bad content or a missing
  * [key.NN] section. */
@@ -120,10 +130,25 @@ enum sim_card_state {
 	SIM_CARD_BLOCKED_PERM,
 };
 
+/* The key set a purchase runs on (card session, PSAM session). */
+enum sim_alg {
+	SIM_ALG_3DES,
+	SIM_ALG_SM4,
+};
+
+/* Profile `algorithm`: which key sets the card holds. */
+enum sim_card_algorithm {
+	SIM_CARD_ALG_3DES,
+	SIM_CARD_ALG_SM4,
+	SIM_CARD_ALG_DUAL,
+};
+
+enum sim_rf_type { SIM_RF_A, SIM_RF_B };
+
 struct sim_card_profile {
 	char name[SIM_NAME_MAX];
 	uint8_t uid[10];
-	size_t uid_len;
+	size_t uid_len; /* 0: `uid = random`, a new 4-byte UID at every reset */
 	uint8_t issuer_id[8];
 	uint8_t app_type, app_version;
 	uint8_t app_serial[10];
@@ -133,9 +158,17 @@ struct sim_card_profile {
 	uint8_t card_kind;
 	uint32_t balance_fen, overdraft_limit_fen;
 	uint16_t offline_atc;
-	uint8_t key_index, key_version, algorithm_id;
-	uint32_t state; /* enum sim_card_state */
-	uint8_t capp;	/* 1: has the CAPP cache (8050 03, 80DC); 0: EP purchase only */
+	uint8_t key_index, key_version;
+	uint8_t algorithm_id; /* reported by INIT on the 3DES key set */
+	uint32_t algorithm;   /* enum sim_card_algorithm */
+	uint32_t prefer;      /* enum sim_alg: the set a dual card's INIT uses */
+	bool has_prefer;
+	uint8_t aid[16];       /* listed in PPSE, answered by SELECT */
+	size_t aid_len;	       /* 8 or 16 */
+	uint8_t select_prefix; /* 1: SELECT by the first 8 AID bytes works too */
+	uint32_t rf_type;      /* enum sim_rf_type */
+	uint32_t state;	       /* enum sim_card_state */
+	uint8_t capp;	       /* 1: has the CAPP cache (8050 03, 80DC); 0: EP purchase only */
 	uint64_t seed;
 	bool has_seed;
 	char keys_path[SIM_PATH_MAX]; /* as written in the profile */
@@ -146,8 +179,9 @@ struct sim_psam_profile {
 	char name[SIM_NAME_MAX];
 	uint8_t serial[10];
 	uint8_t terminal_no[6]; /* BCD */
-	uint8_t key_index, key_version, algorithm_id;
-	uint32_t txn_serial; /* what the next 8070 returns */
+	uint8_t key_index, key_version;
+	uint8_t algorithm_id; /* selects the 3DES set; keys.sm4.algorithm_id the SM4 one */
+	uint32_t txn_serial;  /* what the next 8070 returns */
 	char keys_path[SIM_PATH_MAX];
 	struct sim_keyset keys;
 };
@@ -180,6 +214,7 @@ struct sim_capp_cache {
 /* Started by INITIALIZE; volatile (lost on reset, SELECT, failed DEBIT). */
 struct sim_session {
 	bool active;
+	enum sim_alg alg;   /* the key set INIT chose; DEBIT uses the same */
 	uint8_t trans_type; /* 06 purchase, 09 CAPP purchase */
 	uint32_t amount_fen;
 	uint8_t terminal_no[6];
@@ -198,7 +233,11 @@ struct sim_proof {
 
 struct sim_card {
 	struct sim_card_profile prof;
-	uint8_t dpk[16], dtk[16];
+	uint8_t dpk[16], dtk[16];	  /* 3DES set (zero on an SM4-only card) */
+	uint8_t dpk_sm4[16], dtk_sm4[16]; /* SM4 set (zero on a 3DES card) */
+	uint8_t uid[10];		  /* the current UID (or PUPI) */
+	size_t uid_len;
+	uint32_t n_resets; /* counts sim_card_reset() for random UIDs */
 	uint8_t file15[30], file16[55], file17[60];
 	uint8_t rec18[SIM_18_RECORDS][SIM_18_LEN]; /* newest first */
 	size_t n18;
@@ -223,6 +262,22 @@ struct sim_card {
 
 typedef uint16_t (*sim_card_cmd_fn)(struct sim_card *card, const struct sim_apdu *a,
 				    struct sim_rbuf *r);
+
+/* ---- purchase cryptography by algorithm (sim_alg.c) ----
+ * One switch over enum sim_alg shared by the card and the PSAM, so both
+ * sides of a purchase make the same choice. Session keys are 8 bytes
+ * (3DES) or 16 (SM4) in a 16-byte buffer. Return 0, -EIO or -EINVAL. */
+
+int sim_alg_session_key(enum sim_alg alg, const struct pboc_sm4_profile *sm4, const uint8_t dpk[16],
+			const uint8_t random[4], uint16_t atc, uint32_t terminal_serial,
+			uint8_t sk[16]);
+int sim_alg_mac(enum sim_alg alg, const struct pboc_sm4_profile *sm4, const uint8_t sk[16],
+		const uint8_t *data, size_t len, uint8_t mac[4]);
+int sim_alg_tac(enum sim_alg alg, const struct pboc_sm4_profile *sm4, const uint8_t dtk[16],
+		uint32_t amount_fen, uint8_t trans_type, const uint8_t terminal_no[6],
+		uint32_t terminal_serial, const uint8_t datetime[7], uint8_t tac[4]);
+int sim_alg_diversify2(enum sim_alg alg, const uint8_t mk[16], const uint8_t issuer_id[8],
+		       const uint8_t app_serial_low8[8], uint8_t child[16]);
 
 /* The purse commands (sim_card_purchase.c), dispatched by sim_card.c. */
 uint16_t sim_card_get_balance(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r);

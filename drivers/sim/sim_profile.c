@@ -21,11 +21,12 @@
 
 enum field_kind {
 	F_HEX,	  /* exactly size bytes of hex */
-	F_UID,	  /* 4, 7 or 10 bytes of hex; length at aux */
+	F_VARHEX, /* n bytes of hex, bit n of max set; length (size_t) at aux */
+	F_UID,	  /* F_VARHEX, or "random" (length 0) */
 	F_BCD,	  /* size bytes of hex that are all decimal digits */
 	F_DATE,	  /* YYYYMMDD, a real date, stored as 4 BCD bytes */
 	F_DEC,	  /* decimal number <= max, stored in size bytes; flag at aux */
-	F_STATE,  /* active | blocked_temp | blocked_perm */
+	F_ENUM,	  /* one of names[], its index stored in size bytes; flag at aux */
 	F_STRING, /* text of fewer than size bytes */
 };
 
@@ -35,24 +36,39 @@ struct field {
 	size_t off;
 	size_t size;
 	uint64_t max;
-	size_t aux; /* F_UID: offset of the length; F_DEC: offset of a "given" bool, or 0 */
+	size_t aux; /* F_VARHEX, F_UID: offset of the length; F_DEC, F_ENUM: offset of a
+		       "given" bool, or 0 */
 	bool required;
+	const char *const *names; /* F_ENUM: NULL-terminated */
 };
 
+#define CARD_MEMBER(member)                                                                        \
+	offsetof(struct sim_card_profile, member), sizeof(((struct sim_card_profile *)0)->member)
 #define CARD_FIELD(k, kind, member, max, aux, req)                                                 \
 	{                                                                                          \
-		k, kind, offsetof(struct sim_card_profile, member),                                \
-		    sizeof(((struct sim_card_profile *)0)->member), max, aux, req                  \
+		k, kind, CARD_MEMBER(member), max, aux, req, NULL                                  \
+	}
+#define CARD_ENUM(k, member, names, aux)                                                           \
+	{                                                                                          \
+		k, F_ENUM, CARD_MEMBER(member), 0, aux, false, names                               \
 	}
 #define PSAM_FIELD(k, kind, member, max, req)                                                      \
 	{                                                                                          \
 		k, kind, offsetof(struct sim_psam_profile, member),                                \
-		    sizeof(((struct sim_psam_profile *)0)->member), max, 0, req                    \
+		    sizeof(((struct sim_psam_profile *)0)->member), max, 0, req, NULL              \
 	}
+#define LEN_BIT(n) (UINT64_C(1) << (n))
+
+static const char *const state_names[] = { "active", "blocked_temp", "blocked_perm", NULL };
+/* in the order of enum sim_card_algorithm, enum sim_alg, enum sim_rf_type */
+static const char *const algorithm_names[] = { "3des", "sm4", "dual", NULL };
+static const char *const prefer_names[] = { "3des", "sm4", NULL };
+static const char *const rf_type_names[] = { "A", "B", NULL };
 
 static const struct field card_fields[] = {
 	CARD_FIELD("name", F_STRING, name, 0, 0, false),
-	CARD_FIELD("uid", F_UID, uid, 0, offsetof(struct sim_card_profile, uid_len), true),
+	CARD_FIELD("uid", F_UID, uid, LEN_BIT(4) | LEN_BIT(7) | LEN_BIT(10),
+		   offsetof(struct sim_card_profile, uid_len), true),
 	CARD_FIELD("issuer_id", F_HEX, issuer_id, 0, 0, true),
 	CARD_FIELD("app_type", F_HEX, app_type, 0, 0, false),
 	CARD_FIELD("app_version", F_HEX, app_version, 0, 0, false),
@@ -73,7 +89,13 @@ static const struct field card_fields[] = {
 	CARD_FIELD("key_index", F_HEX, key_index, 0, 0, false),
 	CARD_FIELD("key_version", F_HEX, key_version, 0, 0, false),
 	CARD_FIELD("algorithm_id", F_HEX, algorithm_id, 0, 0, false),
-	CARD_FIELD("state", F_STATE, state, 0, 0, false),
+	CARD_ENUM("algorithm", algorithm, algorithm_names, 0),
+	CARD_ENUM("prefer", prefer, prefer_names, offsetof(struct sim_card_profile, has_prefer)),
+	CARD_FIELD("aid", F_VARHEX, aid, LEN_BIT(8) | LEN_BIT(16),
+		   offsetof(struct sim_card_profile, aid_len), false),
+	CARD_FIELD("select_prefix", F_DEC, select_prefix, 1, 0, false),
+	CARD_ENUM("rf_type", rf_type, rf_type_names, 0),
+	CARD_ENUM("state", state, state_names, 0),
 	CARD_FIELD("capp", F_DEC, capp, 1, 0, false),
 	CARD_FIELD("seed", F_DEC, seed, UINT64_MAX, offsetof(struct sim_card_profile, has_seed),
 		   false),
@@ -90,8 +112,6 @@ static const struct field psam_fields[] = {
 	PSAM_FIELD("txn_serial", F_DEC, txn_serial, UINT32_MAX, false),
 	PSAM_FIELD("keys", F_STRING, keys_path, 0, true),
 };
-
-static const char *const state_names[] = { "active", "blocked_temp", "blocked_perm" };
 
 /* What one ini_parse_file() run needs; the first error wins. */
 struct parse_ctx {
@@ -187,13 +207,44 @@ static int set_hex(struct parse_ctx *c, const struct field *f, const char *v)
 	return fail(c, f->key, why);
 }
 
-static int set_uid(struct parse_ctx *c, const struct field *f, const char *v)
+/* "4, 7 or 10" from a LEN_BIT mask */
+static void lengths_text(uint64_t mask, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int last = 63;
+
+	buf[0] = '\0';
+	while (last > 0 && !(mask & LEN_BIT(last)))
+		last--;
+	for (int n = 1; n <= last && len < cap; n++) {
+		const char *sep = n == last ? " or " : ", ";
+
+		if (!(mask & LEN_BIT(n)))
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%s%d", buf[0] ? sep : "", n);
+	}
+}
+
+static int set_varhex(struct parse_ctx *c, const struct field *f, const char *v)
 {
 	int n = ykt_hex_decode_var(v, (uint8_t *)c->out + f->off, f->size);
+	char lens[32], why[64];
 
-	if (n != 4 && n != 7 && n != 10)
-		return fail(c, f->key, "not 4, 7 or 10 bytes of hex");
-	*(size_t *)((uint8_t *)c->out + f->aux) = (size_t)n;
+	if (n > 0 && n < 64 && (f->max & LEN_BIT(n))) {
+		*(size_t *)((uint8_t *)c->out + f->aux) = (size_t)n;
+		return 1;
+	}
+	lengths_text(f->max, lens, sizeof(lens));
+	snprintf(why, sizeof(why), "not %s bytes of hex%s", lens,
+		 f->kind == F_UID ? ", or random" : "");
+	return fail(c, f->key, why);
+}
+
+static int set_uid(struct parse_ctx *c, const struct field *f, const char *v)
+{
+	if (strcmp(v, "random") != 0)
+		return set_varhex(c, f, v);
+	*(size_t *)((uint8_t *)c->out + f->aux) = 0;
 	return 1;
 }
 
@@ -218,15 +269,23 @@ static int set_date(struct parse_ctx *c, const struct field *f, const char *v)
 	return 1;
 }
 
-static int set_state(struct parse_ctx *c, const struct field *f, const char *v)
+static int set_enum(struct parse_ctx *c, const struct field *f, const char *v)
 {
-	for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
-		if (strcmp(v, state_names[i]) == 0) {
+	char why[128] = "not one of ";
+	size_t len = strlen(why);
+
+	for (size_t i = 0; f->names[i]; i++) {
+		if (strcmp(v, f->names[i]) == 0) {
 			store_uint((uint8_t *)c->out + f->off, f->size, i);
+			if (f->aux)
+				*(bool *)((uint8_t *)c->out + f->aux) = true;
 			return 1;
 		}
 	}
-	return fail(c, f->key, "not one of active, blocked_temp, blocked_perm");
+	for (size_t i = 0; f->names[i] && len < sizeof(why); i++)
+		len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s", i ? ", " : "",
+					f->names[i]);
+	return fail(c, f->key, why);
 }
 
 static int set_string(struct parse_ctx *c, const struct field *f, const char *v)
@@ -246,6 +305,8 @@ static int set_field(struct parse_ctx *c, const struct field *f, const char *v)
 	switch (f->kind) {
 	case F_HEX:
 		return set_hex(c, f, v);
+	case F_VARHEX:
+		return set_varhex(c, f, v);
 	case F_UID:
 		return set_uid(c, f, v);
 	case F_BCD:
@@ -254,8 +315,8 @@ static int set_field(struct parse_ctx *c, const struct field *f, const char *v)
 		return set_date(c, f, v);
 	case F_DEC:
 		return set_dec(c, f, v);
-	case F_STATE:
-		return set_state(c, f, v);
+	case F_ENUM:
+		return set_enum(c, f, v);
 	case F_STRING:
 		return set_string(c, f, v);
 	}
@@ -334,21 +395,45 @@ static int parse_profile(const char *path, const struct field *fields, size_t n_
 /* ---- key files ---- */
 
 struct keys_ctx {
-	struct parse_ctx base;
+	struct parse_ctx base; /* base.out: the [sm4] choices */
 	uint8_t want;
 	bool found;
+	uint32_t sm4_seen; /* bit per sm4_fields[] entry */
 	struct sim_keyset *out;
 };
+
+#define KEY_SLOT(name, k)                                                                          \
+	{                                                                                          \
+		name, offsetof(struct sim_keyset, k), offsetof(struct sim_keyset, has_##k)         \
+	}
 
 static const struct {
 	const char *name;
 	size_t off;
 	size_t has_off;
 } key_slots[] = {
-	{ "mpk", offsetof(struct sim_keyset, mpk), offsetof(struct sim_keyset, has_mpk) },
-	{ "mtk", offsetof(struct sim_keyset, mtk), offsetof(struct sim_keyset, has_mtk) },
-	{ "mlk", offsetof(struct sim_keyset, mlk), offsetof(struct sim_keyset, has_mlk) },
-	{ "mamk", offsetof(struct sim_keyset, mamk), offsetof(struct sim_keyset, has_mamk) },
+	KEY_SLOT("mpk", mpk),	      KEY_SLOT("mtk", mtk),	      KEY_SLOT("mlk", mlk),
+	KEY_SLOT("mamk", mamk),	      KEY_SLOT("mpk_sm4", mpk_sm4),   KEY_SLOT("mtk_sm4", mtk_sm4),
+	KEY_SLOT("mlk_sm4", mlk_sm4), KEY_SLOT("mamk_sm4", mamk_sm4),
+};
+
+/* [sm4]: the unconfirmed SM4 choices (docs/sm4.md), in the order of the
+ * enums in pboc_crypto.h */
+static const char *const sk_input_names[] = { "pad80", "zero", "repeat", NULL };
+static const char *const mac_output_names[] = { "left4", "xor-halves-left4", NULL };
+static const char *const tac_key_names[] = { "full", "xor-halves", "left-half", NULL };
+
+#define SM4_FIELD(k, kind, member, names)                                                          \
+	{                                                                                          \
+		k, kind, offsetof(struct pboc_sm4_profile, member),                                \
+		    sizeof(((struct pboc_sm4_profile *)0)->member), 0, 0, false, names             \
+	}
+
+static const struct field sm4_fields[] = {
+	SM4_FIELD("algorithm_id", F_HEX, algorithm_id, NULL),
+	SM4_FIELD("session_key_input", F_ENUM, session_key_input, sk_input_names),
+	SM4_FIELD("mac_output", F_ENUM, mac_output, mac_output_names),
+	SM4_FIELD("tac_key", F_ENUM, tac_key, tac_key_names),
 };
 
 /* "key.01" -> 0x01 */
@@ -364,10 +449,10 @@ static int key_value(struct keys_ctx *k, const char *section, const char *name, 
 	char what[80];
 	uint8_t key[16];
 
+	snprintf(what, sizeof(what), "[%s] %s", section, name);
 	for (size_t i = 0; i < sizeof(key_slots) / sizeof(key_slots[0]); i++) {
 		if (strcmp(name, key_slots[i].name) != 0)
 			continue;
-		snprintf(what, sizeof(what), "[%s] %s", section, name);
 		if (ykt_hex_decode(value, key, sizeof(key)))
 			return fail(&k->base, what, "not 16 bytes of hex");
 		if (index == k->want) {
@@ -377,7 +462,26 @@ static int key_value(struct keys_ctx *k, const char *section, const char *name, 
 		}
 		return 1;
 	}
-	snprintf(what, sizeof(what), "[%s] %s", section, name);
+	return fail(&k->base, what, "unknown key");
+}
+
+/* The [sm4] entries go through the profile field parser, named "[sm4] x". */
+static int sm4_value(struct keys_ctx *k, const char *name, const char *value)
+{
+	char what[80];
+
+	snprintf(what, sizeof(what), "[sm4] %s", name);
+	for (size_t i = 0; i < sizeof(sm4_fields) / sizeof(sm4_fields[0]); i++) {
+		struct field f = sm4_fields[i];
+
+		if (strcmp(name, f.key) != 0)
+			continue;
+		if (k->sm4_seen & (UINT32_C(1) << i))
+			return fail(&k->base, what, "given twice");
+		k->sm4_seen |= UINT32_C(1) << i;
+		f.key = what;
+		return set_field(&k->base, &f, value);
+	}
 	return fail(&k->base, what, "unknown key");
 }
 
@@ -389,9 +493,11 @@ static int keys_handler(void *user, const char *section, const char *name, const
 
 	if (k->base.failed)
 		return 0;
+	if (strcmp(section, "sm4") == 0)
+		return sm4_value(k, name, value);
 	if (!parse_key_section(section, &index)) {
 		snprintf(what, sizeof(what), "[%s]", section);
-		return fail(&k->base, what, "not a [key.NN] section");
+		return fail(&k->base, what, "not a [key.NN] or [sm4] section");
 	}
 	return key_value(k, section, name, value, index);
 }
@@ -401,12 +507,17 @@ int sim_keys_load(const char *path, uint8_t key_index, struct sim_keyset *ret, c
 {
 	struct sim_keyset set = { .index = key_index };
 	struct keys_ctx k = {
-		.base = { .file = base_name(path), .err = err, .err_len = err_len },
+		.base = { .file = base_name(path),
+			  .err = err,
+			  .err_len = err_len,
+			  .out = &set.sm4 },
 		.want = key_index,
 		.out = &set,
 	};
-	int r = parse_file(path, keys_handler, &k.base);
+	int r;
 
+	pboc_sm4_profile_default(&set.sm4);
+	r = parse_file(path, keys_handler, &k.base);
 	if (r < 0)
 		return r;
 	if (!k.found) {
@@ -462,6 +573,7 @@ static void name_from_path(const char *path, char *name, size_t cap)
 static void card_defaults(struct sim_card_profile *p)
 {
 	static const uint8_t country[4] = { 0x00, 0x00, 0x01, 0x56 };
+	static const uint8_t ep_aid[8] = { 0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05 };
 
 	*p = (struct sim_card_profile){
 		.app_type = 0x02,
@@ -474,10 +586,48 @@ static void card_defaults(struct sim_card_profile *p)
 		.key_index = 0x01,
 		.key_version = 0x01,
 		.algorithm_id = 0x00,
+		.algorithm = SIM_CARD_ALG_3DES,
+		.prefer = SIM_ALG_SM4,
+		.aid_len = sizeof(ep_aid),
+		.rf_type = SIM_RF_A,
 		.state = SIM_CARD_ACTIVE,
 		.capp = 1,
 	};
 	memcpy(p->country, country, sizeof(country));
+	memcpy(p->aid, ep_aid, sizeof(ep_aid));
+}
+
+/* The key sets the profile's algorithm needs are in the key file. */
+static int card_keys_check(const char *path, const struct sim_card_profile *p, char *err,
+			   size_t err_len)
+{
+	const struct sim_keyset *k = &p->keys;
+
+	if (p->algorithm != SIM_CARD_ALG_SM4 && (!k->has_mpk || !k->has_mtk)) {
+		set_err(err, err_len, "%s: keys: [key.%02X] lacks mpk or mtk", base_name(path),
+			p->key_index);
+		return YKT_E_CONFIG;
+	}
+	if (p->algorithm != SIM_CARD_ALG_3DES && (!k->has_mpk_sm4 || !k->has_mtk_sm4)) {
+		set_err(err, err_len, "%s: keys: [key.%02X] lacks mpk_sm4 or mtk_sm4",
+			base_name(path), p->key_index);
+		return YKT_E_CONFIG;
+	}
+	return 0;
+}
+
+/* Rules between keys that the field table cannot express. */
+static int card_check(const char *path, const struct sim_card_profile *p, char *err, size_t err_len)
+{
+	if (p->has_prefer && p->algorithm != SIM_CARD_ALG_DUAL) {
+		set_err(err, err_len, "%s: prefer: only with algorithm = dual", base_name(path));
+		return YKT_E_CONFIG;
+	}
+	if (p->rf_type == SIM_RF_B && p->uid_len != 0 && p->uid_len != 4) {
+		set_err(err, err_len, "%s: uid: a Type B PUPI is 4 bytes", base_name(path));
+		return YKT_E_CONFIG;
+	}
+	return card_keys_check(path, p, err, err_len);
 }
 
 int sim_card_profile_load(const char *path, struct sim_card_profile *ret, char *err, size_t err_len)
@@ -490,16 +640,32 @@ int sim_card_profile_load(const char *path, struct sim_card_profile *ret, char *
 			  err_len);
 	if (r == 0)
 		r = load_profile_keys(path, p.keys_path, p.key_index, &p.keys, err, err_len);
-	if (r == 0 && (!p.keys.has_mpk || !p.keys.has_mtk)) {
-		set_err(err, err_len, "%s: keys: [key.%02X] lacks mpk or mtk", base_name(path),
-			p.key_index);
-		r = YKT_E_CONFIG;
-	}
+	if (r == 0)
+		r = card_check(path, &p, err, err_len);
 	if (r == 0 && !p.name[0])
 		name_from_path(path, p.name, sizeof(p.name));
 	if (r == 0)
 		*ret = p;
 	return r;
+}
+
+/* A PSAM needs a purchase key of at least one algorithm, and the two
+ * algorithm ids must tell its key sets apart. */
+static int psam_check(const char *path, const struct sim_psam_profile *p, char *err, size_t err_len)
+{
+	const struct sim_keyset *k = &p->keys;
+
+	if (!k->has_mpk && !k->has_mpk_sm4) {
+		set_err(err, err_len, "%s: keys: [key.%02X] lacks mpk and mpk_sm4", base_name(path),
+			p->key_index);
+		return YKT_E_CONFIG;
+	}
+	if (k->has_mpk && k->has_mpk_sm4 && p->algorithm_id == k->sm4.algorithm_id) {
+		set_err(err, err_len, "%s: algorithm_id: same as the key file's [sm4] algorithm_id",
+			base_name(path));
+		return YKT_E_CONFIG;
+	}
+	return 0;
 }
 
 int sim_psam_profile_load(const char *path, struct sim_psam_profile *ret, char *err, size_t err_len)
@@ -511,11 +677,8 @@ int sim_psam_profile_load(const char *path, struct sim_psam_profile *ret, char *
 			  err_len);
 	if (r == 0)
 		r = load_profile_keys(path, p.keys_path, p.key_index, &p.keys, err, err_len);
-	if (r == 0 && !p.keys.has_mpk) {
-		set_err(err, err_len, "%s: keys: [key.%02X] lacks mpk", base_name(path),
-			p.key_index);
-		r = YKT_E_CONFIG;
-	}
+	if (r == 0)
+		r = psam_check(path, &p, err, err_len);
 	if (r == 0 && !p.name[0])
 		name_from_path(path, p.name, sizeof(p.name));
 	if (r == 0)

@@ -4,7 +4,8 @@
  * (0x15 PSAM serial, 0x16 terminal number) and the MOT application DF 8011
  * (0x17 key index), computing MAC1 (8070, two-level diversification) and
  * verifying MAC2 (8072).  Case-4 answers come back as 61xx and are fetched
- * with GET RESPONSE, as a T=0 card does.
+ * with GET RESPONSE, as a T=0 card does.  The algorithm id in 8070 picks
+ * the 3DES or the SM4 master purchase key; 8072 uses the same algorithm.
  */
 #include "sim_private.h"
 
@@ -31,7 +32,8 @@ enum psam_df { PSAM_MF, PSAM_DF_MOT };
 /* Kept from 8070 so 8072 can check the card's MAC2. */
 struct psam_session {
 	bool active;
-	uint8_t sk[8];
+	enum sim_alg alg;
+	uint8_t sk[16]; /* 8 bytes used with 3DES */
 	uint32_t amount_fen;
 };
 
@@ -220,7 +222,25 @@ enum {
 	M1_ISSUER_FACTOR = 28,
 };
 
-static uint16_t mac1_checks(const struct sim_psam *psam, const struct sim_apdu *a)
+/* The key set an 8070 algorithm id names. An id the PSAM holds no key for
+ * is refused like an unknown key version: 9403 (docs/sm4.md). */
+static bool psam_alg(const struct sim_psam *psam, uint8_t algorithm_id, enum sim_alg *ret)
+{
+	const struct sim_keyset *k = &psam->prof.keys;
+
+	if (k->has_mpk && algorithm_id == psam->prof.algorithm_id) {
+		*ret = SIM_ALG_3DES;
+		return true;
+	}
+	if (k->has_mpk_sm4 && algorithm_id == k->sm4.algorithm_id) {
+		*ret = SIM_ALG_SM4;
+		return true;
+	}
+	return false;
+}
+
+static uint16_t mac1_checks(const struct sim_psam *psam, const struct sim_apdu *a,
+			    enum sim_alg *ret_alg)
 {
 	const uint8_t *d = a->data;
 	struct ykt_cst t;
@@ -234,46 +254,53 @@ static uint16_t mac1_checks(const struct sim_psam *psam, const struct sim_apdu *
 	if ((d[M1_TYPE] != 0x06 && d[M1_TYPE] != 0x09) ||
 	    ykt_cst_from_bcd7(d + M1_DATETIME, &t) != 0)
 		return SW_WRONG_DATA;
-	if (d[M1_KEY_VERSION] != psam->prof.key_version || d[M1_ALG_ID] != psam->prof.algorithm_id)
+	if (d[M1_KEY_VERSION] != psam->prof.key_version || !psam_alg(psam, d[M1_ALG_ID], ret_alg))
 		return SW_KEY_UNSUPPORTED;
 	return SW_OK;
 }
 
 /* MAC1 over amount ‖ type ‖ terminal no ‖ date-time with the session key
- * of DPK = Div(Div(MPK, issuer), card). */
-static int mac1_compute(const struct sim_psam *psam, const uint8_t *d, uint32_t serial,
-			uint8_t sk[8], uint8_t mac1[4])
+ * of DPK = Div(Div(MPK, issuer), card), all in algorithm alg. */
+static int mac1_compute(const struct sim_psam *psam, enum sim_alg alg, const uint8_t *d,
+			uint32_t serial, uint8_t sk[16], uint8_t mac1[4])
 {
+	const struct sim_keyset *k = &psam->prof.keys;
 	uint8_t dpk[16], in[18];
 	int r;
 
-	r = pboc_diversify2(psam->prof.keys.mpk, d + M1_ISSUER_FACTOR, d + M1_CARD_FACTOR, dpk);
+	r = sim_alg_diversify2(alg, alg == SIM_ALG_SM4 ? k->mpk_sm4 : k->mpk, d + M1_ISSUER_FACTOR,
+			       d + M1_CARD_FACTOR, dpk);
 	if (r == 0)
-		r = pboc_purchase_session_key(dpk, d + M1_RANDOM, ykt_be16(d + M1_ATC), serial, sk);
+		r = sim_alg_session_key(alg, &k->sm4, dpk, d + M1_RANDOM, ykt_be16(d + M1_ATC),
+					serial, sk);
 	memset(dpk, 0, sizeof(dpk));
 	memcpy(in, d + M1_AMOUNT, 4);
 	in[4] = d[M1_TYPE];
 	memcpy(in + 5, psam->prof.terminal_no, 6);
 	memcpy(in + 11, d + M1_DATETIME, 7);
 	if (r == 0)
-		r = pboc_mac(sk, NULL, in, sizeof(in), mac1);
+		r = sim_alg_mac(alg, &k->sm4, sk, in, sizeof(in), mac1);
 	return r;
 }
 
 static uint16_t psam_mac1(struct sim_psam *psam, const struct sim_apdu *a, struct sim_rbuf *r)
 {
-	uint16_t sw = mac1_checks(psam, a);
+	enum sim_alg alg = SIM_ALG_3DES;
+	uint16_t sw = mac1_checks(psam, a, &alg);
 	uint32_t serial = psam->txn_serial;
-	uint8_t sk[8], mac1[4];
+	uint8_t sk[16] = { 0 }, mac1[4];
 
 	if (sw != SW_OK)
 		return sw;
-	if (mac1_compute(psam, a->data, serial, sk, mac1) != 0)
+	if (mac1_compute(psam, alg, a->data, serial, sk, mac1) != 0)
 		return SW_INTERNAL;
 	/* the serial is spent by 8070 whatever happens next (§4.4) */
 	psam->txn_serial++;
-	psam->sess =
-	    (struct psam_session){ .active = true, .amount_fen = ykt_be32(a->data + M1_AMOUNT) };
+	psam->sess = (struct psam_session){
+		.active = true,
+		.alg = alg,
+		.amount_fen = ykt_be32(a->data + M1_AMOUNT),
+	};
 	memcpy(psam->sess.sk, sk, sizeof(sk));
 	memset(sk, 0, sizeof(sk));
 	ykt_put_be32(psam->pending, serial);
@@ -297,7 +324,8 @@ static uint16_t psam_mac2(struct sim_psam *psam, const struct sim_apdu *a, struc
 	if (!psam->sess.active)
 		return SW_STATE;
 	ykt_put_be32(amount, psam->sess.amount_fen);
-	if (pboc_mac(psam->sess.sk, NULL, amount, sizeof(amount), mac2) != 0)
+	if (sim_alg_mac(psam->sess.alg, &psam->prof.keys.sm4, psam->sess.sk, amount, sizeof(amount),
+			mac2) != 0)
 		return SW_INTERNAL;
 	return memcmp(mac2, a->data, 4) == 0 ? SW_OK : SW_MAC_INVALID;
 }

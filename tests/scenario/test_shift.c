@@ -8,8 +8,9 @@
  *     that tap's record;
  *   - a two-card tap sent no APDU at all;
  *   - every stored TAC recomputes from the record's own fields and the
- *     issuer's test TAC master key (this file reads the key file itself and
- *     shares only the crypto primitives with the simulator);
+ *     issuer's test TAC master key, 3DES or SM4 by the record's algorithm id
+ *     (this file reads the key file itself and shares only the crypto
+ *     primitives with the simulator);
  *   - per card, every debit has its record (complete, or grey when the
  *     answer was lost), the amounts of those records equal the balance
  *     decrease, the debits' ATCs are consecutive, and the card's 1E records
@@ -107,43 +108,94 @@ static int collect(const struct ykt_purchase_record *rec, void *userdata)
 	return 0;
 }
 
-/* The issuer's TAC master key for key index 01 from the test key file:
- * "[key.01]" then "mtk = <32 hex>". */
-static int read_tac_master_key(const char *path, uint8_t mtk[16])
+/* What the TAC check needs from the issuer's test key file, read here and
+ * not through the simulator: [key.01] mtk (3DES) and mtk_sm4, and the
+ * documented SM4 choices of [sm4] (docs/sm4.md). */
+struct issuer_keys {
+	uint8_t mtk[16], mtk_sm4[16];
+	bool has_mtk, has_mtk_sm4;
+	unsigned sm4_algorithm_id;
+	struct pboc_sm4_profile sm4;
+};
+
+static void read_sm4_choice(struct issuer_keys *k, const char *key, const char *value)
+{
+	if (strcmp(key, "algorithm_id") == 0)
+		sscanf(value, "%x", &k->sm4_algorithm_id);
+	else if (strcmp(key, "session_key_input") == 0)
+		k->sm4.session_key_input = strcmp(value, "zero") == 0	  ? PBOC_SM4_SK_ZERO
+					   : strcmp(value, "repeat") == 0 ? PBOC_SM4_SK_REPEAT
+									  : PBOC_SM4_SK_PAD80;
+	else if (strcmp(key, "mac_output") == 0)
+		k->sm4.mac_output = strcmp(value, "xor-halves-left4") == 0
+					? PBOC_SM4_MAC_XOR_HALVES_LEFT4
+					: PBOC_SM4_MAC_LEFT4;
+	else if (strcmp(key, "tac_key") == 0)
+		k->sm4.tac_key = strcmp(value, "xor-halves") == 0  ? PBOC_SM4_TAC_XOR_HALVES
+				 : strcmp(value, "left-half") == 0 ? PBOC_SM4_TAC_LEFT_HALF
+								   : PBOC_SM4_TAC_FULL;
+}
+
+static int read_issuer_keys(const char *path, struct issuer_keys *k)
 {
 	char line[256], section[64] = "";
 	FILE *f = fopen(path, "re");
-	int found = -ENOENT;
 
 	if (!f)
 		return -errno;
-	while (found && fgets(line, sizeof(line), f)) {
+	pboc_sm4_profile_default(&k->sm4);
+	k->sm4_algorithm_id = PBOC_SM4_ALGORITHM_ID_DEFAULT;
+	while (fgets(line, sizeof(line), f)) {
 		char key[64], value[128];
 
 		if (sscanf(line, " [%63[^]]]", section) == 1)
 			continue;
-		if (strcmp(section, "key.01") == 0 &&
-		    sscanf(line, " %63[a-z_] = %127[0-9A-Fa-f ]", key, value) == 2 &&
-		    strcmp(key, "mtk") == 0)
-			found = ykt_hex_decode(value, mtk, 16);
+		if (strcmp(section, "sm4") == 0 &&
+		    sscanf(line, " %63[a-z_0-9] = %127[0-9A-Za-z-]", key, value) == 2)
+			read_sm4_choice(k, key, value);
+		if (strcmp(section, "key.01") != 0 ||
+		    sscanf(line, " %63[a-z_0-9] = %127[0-9A-Fa-f ]", key, value) != 2)
+			continue;
+		if (strcmp(key, "mtk") == 0)
+			k->has_mtk = ykt_hex_decode(value, k->mtk, 16) == 0;
+		if (strcmp(key, "mtk_sm4") == 0)
+			k->has_mtk_sm4 = ykt_hex_decode(value, k->mtk_sm4, 16) == 0;
 	}
 	fclose(f);
-	return found;
+	return k->has_mtk ? 0 : -ENOENT;
 }
 
-static void check_tac(const struct ykt_purchase_record *rec, const uint8_t mtk[16])
+static int recompute_tac(const struct ykt_purchase_record *rec, const struct issuer_keys *k,
+			 uint8_t tac[4])
 {
-	uint8_t issuer[8], serial[10], terminal[6], dt[7], dtk[16], tac[4];
+	uint8_t issuer[8], serial[10], terminal[6], dt[7], dtk[16];
+	int r = 0;
 
-	CHECK(ykt_hex_decode(rec->issuer_id, issuer, 8) == 0 &&
-		  ykt_hex_decode(rec->card_serial, serial, 10) == 0 &&
-		  ykt_hex_decode(rec->psam_terminal_no, terminal, 6) == 0 &&
-		  ykt_hex_decode(rec->txn_time, dt, 7) == 0,
-	      "record %lld: fields do not decode", (long long)rec->record_no);
-	CHECK(pboc_diversify2(mtk, issuer, serial + 2, dtk) == 0, "diversify");
-	CHECK(pboc_tac(dtk, (uint32_t)rec->amount_fen, rec->trans_type, terminal, rec->psam_serial,
-		       dt, tac) == 0,
-	      "tac");
+	if (ykt_hex_decode(rec->issuer_id, issuer, 8) ||
+	    ykt_hex_decode(rec->card_serial, serial, 10) ||
+	    ykt_hex_decode(rec->psam_terminal_no, terminal, 6) ||
+	    ykt_hex_decode(rec->txn_time, dt, 7))
+		return -EINVAL;
+	if (rec->algorithm_id == k->sm4_algorithm_id) {
+		if (!k->has_mtk_sm4)
+			return -ENOENT;
+		r = pboc_sm4_diversify2(k->mtk_sm4, issuer, serial + 2, dtk);
+		return r ? r
+			 : pboc_sm4_tac(&k->sm4, dtk, (uint32_t)rec->amount_fen, rec->trans_type,
+					terminal, rec->psam_serial, dt, tac);
+	}
+	r = pboc_diversify2(k->mtk, issuer, serial + 2, dtk);
+	return r ? r
+		 : pboc_tac(dtk, (uint32_t)rec->amount_fen, rec->trans_type, terminal,
+			    rec->psam_serial, dt, tac);
+}
+
+static void check_tac(const struct ykt_purchase_record *rec, const struct issuer_keys *k)
+{
+	uint8_t tac[4];
+
+	CHECK(recompute_tac(rec, k, tac) == 0, "record %lld: TAC cannot be recomputed",
+	      (long long)rec->record_no);
 	CHECK(memcmp(tac, rec->tac, 4) == 0,
 	      "record %lld: stored TAC %02X%02X%02X%02X does not recompute",
 	      (long long)rec->record_no, rec->tac[0], rec->tac[1], rec->tac[2], rec->tac[3]);
@@ -314,7 +366,7 @@ int main(int argc, char **argv)
 	struct ykt_validator *v = NULL;
 	struct ykt_store *store = NULL;
 	struct sim_card *card;
-	uint8_t mtk[16];
+	static struct issuer_keys keys;
 
 	if (argc != 4 || !mkdtemp(tmpl))
 		return 2;
@@ -331,10 +383,10 @@ int main(int argc, char **argv)
 
 	CHECK(store_open(store_path, NULL, &store, NULL, 0) == 0, "store reopens");
 	CHECK(store && store_purchase_foreach(store, collect, &s) == 0, "records read");
-	CHECK(read_tac_master_key(argv[2], mtk) == 0, "TAC master key from %s", argv[2]);
+	CHECK(read_issuer_keys(argv[2], &keys) == 0, "TAC master keys from %s", argv[2]);
 	for (size_t i = 0; i < s.n_recs; i++)
 		if (s.recs[i].state == STORE_COMPLETE)
-			check_tac(&s.recs[i], mtk);
+			check_tac(&s.recs[i], &keys);
 	for (size_t i = 0; v && (card = ykt_reader_sim_card(ykt_validator_reader(v), i)); i++)
 		check_card(&s, card);
 	if (v)

@@ -92,16 +92,32 @@ const char *t_path(const char *datadir, const char *rel, char *buf, size_t cap)
 	return buf;
 }
 
+static uint16_t select_aid(struct sim_card *card, const struct t_purchase *p, uint8_t *d, size_t *n)
+{
+	static const uint8_t ep[8] = { 0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05 };
+	const uint8_t *aid = p->aid ? p->aid : ep;
+	size_t len = p->aid ? p->aid_len : sizeof(ep);
+	uint8_t apdu[5 + 16 + 1] = { 0x00, 0xA4, 0x04, 0x00, (uint8_t)len };
+
+	if (len > 16)
+		return 0;
+	memcpy(apdu + 5, aid, len);
+	apdu[5 + len] = 0x00;
+	return t_card_raw(card, apdu, 6 + len, d, n);
+}
+
 /* SELECT EP and PSAM DF 8011; read what the purchase needs. */
 static int prepare(struct sim_card *card, struct sim_psam *psam, struct t_purchase *p,
 		   uint8_t *key_index)
 {
+	size_t aid_len = p->aid ? p->aid_len : 8;
 	uint8_t d[258];
 	size_t n = 0;
 
-	if (t_card(card, "00A4040008A00000063201010500", d, &n) != 0x9000 || n != 51)
+	/* 6F 31 84 08 <aid> A5 25 9F08 01 02 9F0C 1E <file 15>: file 15 ends it */
+	if (select_aid(card, p, d, &n) != 0x9000 || n != 43 + aid_len)
 		return -1;
-	memcpy(p->file15, d + 21, 30); /* 6F 31 84 08 <aid> A5 25 9F08 01 02 9F0C 1E */
+	memcpy(p->file15, d + n - 30, 30);
 	if (t_psam(psam, "00B0960006", p->terminal_no, &n) != 0x9000 || n != 6)
 		return -1;
 	if (t_psam(psam, "00A40000028011", NULL, NULL) != 0x9000)
@@ -137,7 +153,7 @@ static int mac1_step(struct sim_psam *psam, struct t_purchase *p)
 	d[10] = p->type;
 	memcpy(d + 11, p->datetime, 7);
 	d[18] = p->init[9];
-	d[19] = p->init[10];
+	d[19] = p->force_alg ? p->alg_id : p->init[10];
 	memcpy(d + 20, p->file15 + 12, 8);
 	memcpy(d + 28, p->file15, 8);
 	p->sw_mac1 = t_psam_t0(psam, apdu, sizeof(apdu), out, &n);

@@ -60,7 +60,11 @@ struct t_purchase {
 	const uint8_t *rec1e; /* 48 bytes for 80DC F0, or NULL */
 	const uint8_t *rec1a; /* 128 bytes for 80DC D0, or NULL */
 	bool corrupt_mac1;
-	bool skip_debit; /* stop after 80DC (the card "leaves") */
+	bool skip_debit;    /* stop after 80DC (the card "leaves") */
+	const uint8_t *aid; /* SELECT this AID (aid_len bytes); NULL: A000000632010105 */
+	size_t aid_len;
+	bool force_alg; /* put alg_id into 8070 byte 19 instead of INIT's */
+	uint8_t alg_id;
 	/* out */
 	uint8_t file15[30];
 	uint8_t terminal_no[6];

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Hostile C-APDUs: every truncation of every command, every wrong Lc, and
- * a seeded random mutation run.  Nothing may crash (run it under ASan),
+ * a seeded random mutation run, on a 3DES card, an SM4 (dual) card and the
+ * PSAM.  Nothing may crash (run it under ASan),
  * every answer is a well-formed R-APDU, a damaged command never succeeds,
  * and no amount of garbage moves the card's money.
  */
@@ -56,6 +57,19 @@ static const struct cmd psam_cmds[] = {
 	  "20261121073000"
 	  "01"
 	  "00"
+	  "0000000000012345"
+	  "01011000FFFFFFFF"
+	  "08",
+	  true },
+	{ "8070 SM4", AT_EP,
+	  "8070000024"
+	  "11223344"
+	  "0029"
+	  "000000C8"
+	  "09"
+	  "20261121073000"
+	  "01"
+	  "04"
 	  "0000000000012345"
 	  "01011000FFFFFFFF"
 	  "08",
@@ -229,32 +243,43 @@ static void fuzz_psam(struct sim_psam *p, uint64_t seed, int rounds)
 	printf("psam: %d mutated APDUs, %d answered 9000/61xx\n", rounds, ok);
 }
 
+/* Every truncation, every wrong Lc, then the mutation run on one card. */
+static void card_all(struct sim_card *c, uint64_t seed, int rounds)
+{
+	for (size_t i = 0; i < sizeof(card_cmds) / sizeof(card_cmds[0]); i++) {
+		truncations(c, NULL, &card_cmds[i]);
+		wrong_lc(c, NULL, &card_cmds[i]);
+	}
+	fuzz_card(c, seed, rounds);
+}
+
 int main(int argc, char **argv)
 {
 	char path[512], err[256] = "";
-	struct sim_card *c = NULL;
+	struct sim_card *c = NULL, *dual = NULL;
 	struct sim_psam *p = NULL;
 
 	if (argc < 2 ||
 	    sim_card_load(t_path(argv[1], "cards/adult.card", path, sizeof(path)), &c, err,
 			  sizeof(err)) ||
+	    sim_card_load(t_path(argv[1], "cards/dual.card", path, sizeof(path)), &dual, err,
+			  sizeof(err)) ||
 	    sim_psam_load(t_path(argv[1], "psam/psam.psam", path, sizeof(path)), &p, err,
 			  sizeof(err))) {
 		fprintf(stderr, "setup: %s\n", err);
 		sim_card_free(c);
+		sim_card_free(dual);
 		return 1;
-	}
-	for (size_t i = 0; i < sizeof(card_cmds) / sizeof(card_cmds[0]); i++) {
-		truncations(c, NULL, &card_cmds[i]);
-		wrong_lc(c, NULL, &card_cmds[i]);
 	}
 	for (size_t i = 0; i < sizeof(psam_cmds) / sizeof(psam_cmds[0]); i++) {
 		truncations(NULL, p, &psam_cmds[i]);
 		wrong_lc(NULL, p, &psam_cmds[i]);
 	}
-	fuzz_card(c, 0x9E3779B97F4A7C15ULL, 200000);
+	card_all(c, 0x9E3779B97F4A7C15ULL, 200000);
+	card_all(dual, 0xC2B2AE3D27D4EB4FULL, 100000); /* the SM4 session paths */
 	fuzz_psam(p, 0xD1B54A32D192ED03ULL, 100000);
 	sim_card_free(c);
+	sim_card_free(dual);
 	sim_psam_free(p);
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);

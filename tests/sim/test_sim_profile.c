@@ -33,6 +33,10 @@ static const struct demo demos[] = {
 	{ "blocked.card", "blocked", 0x01, 4000, SIM_CARD_BLOCKED_TEMP },
 	{ "blocked_perm.card", "blocked_perm", 0x01, 4000, SIM_CARD_BLOCKED_PERM },
 	{ "shanghai.card", "shanghai", 0x01, 8800, SIM_CARD_ACTIVE },
+	{ "sm4.card", "sm4", 0x01, 4500, SIM_CARD_ACTIVE },
+	{ "dual.card", "dual", 0x01, 5600, SIM_CARD_ACTIVE },
+	{ "sm4-phone.card", "sm4-phone", 0x01, 3200, SIM_CARD_ACTIVE },
+	{ "dual-typeb.card", "dual-typeb", 0x03, 3800, SIM_CARD_ACTIVE },
 };
 
 static void demo_profiles(const char *dir)
@@ -75,11 +79,69 @@ static void demo_dates(const char *dir)
 		CHECK(t_eq_hex(p.start_date, 4, "20300101"), "notyet.card start");
 }
 
+/* The SM4 demo cards: algorithm, key sets, AID, UID, RF type as claimed. */
+static void demo_sm4(const char *dir)
+{
+	static const struct {
+		const char *file;
+		uint32_t algorithm, prefer, rf_type;
+		size_t uid_len, aid_len;
+	} cards[] = {
+		{ "cards/sm4.card", SIM_CARD_ALG_SM4, SIM_ALG_SM4, SIM_RF_A, 4, 8 },
+		{ "cards/dual.card", SIM_CARD_ALG_DUAL, SIM_ALG_SM4, SIM_RF_A, 4, 8 },
+		{ "cards/sm4-phone.card", SIM_CARD_ALG_SM4, SIM_ALG_SM4, SIM_RF_A, 0, 16 },
+		{ "cards/dual-typeb.card", SIM_CARD_ALG_DUAL, SIM_ALG_3DES, SIM_RF_B, 4, 8 },
+		{ "cards/adult.card", SIM_CARD_ALG_3DES, SIM_ALG_SM4, SIM_RF_A, 4, 8 },
+	};
+	struct sim_card_profile p;
+	char path[512], err[256];
+
+	for (size_t i = 0; i < sizeof(cards) / sizeof(cards[0]); i++) {
+		if (sim_card_profile_load(t_path(dir, cards[i].file, path, sizeof(path)), &p, err,
+					  sizeof(err))) {
+			CHECK(0, "%s: %s", cards[i].file, err);
+			continue;
+		}
+		CHECK(p.algorithm == cards[i].algorithm && p.prefer == cards[i].prefer &&
+			  p.rf_type == cards[i].rf_type && p.uid_len == cards[i].uid_len &&
+			  p.aid_len == cards[i].aid_len,
+		      "%s: algorithm %u prefer %u rf %u uid %zu aid %zu", cards[i].file,
+		      p.algorithm, p.prefer, p.rf_type, p.uid_len, p.aid_len);
+		CHECK(p.keys.sm4.algorithm_id == 0x04, "%s: SM4 algorithm id", cards[i].file);
+	}
+}
+
+/* issuer-sm4.keys keeps issuer-3des.keys' 3DES keys (the demo PSAM reads
+ * it and must still serve every 3DES card) and adds the SM4 set. */
+static void sm4_keys_superset(const char *dir)
+{
+	struct sim_keyset a, b;
+	char path[512], err[256];
+
+	for (uint8_t index = 1; index <= 2; index++) {
+		if (sim_keys_load(t_path(dir, "keys/issuer-3des.keys", path, sizeof(path)), index,
+				  &a, err, sizeof(err)) ||
+		    sim_keys_load(t_path(dir, "keys/issuer-sm4.keys", path, sizeof(path)), index,
+				  &b, err, sizeof(err))) {
+			CHECK(0, "%s", err);
+			return;
+		}
+		CHECK(memcmp(a.mpk, b.mpk, 16) == 0 && memcmp(a.mtk, b.mtk, 16) == 0 &&
+			  memcmp(a.mlk, b.mlk, 16) == 0 && memcmp(a.mamk, b.mamk, 16) == 0,
+		      "[key.%02X]: 3DES keys differ between the two key files", index);
+		CHECK(!a.has_mpk_sm4 && a.sm4.algorithm_id == 0x04, "issuer-3des: no SM4 keys");
+		CHECK(b.has_mpk_sm4 == (index == 1) && b.has_mtk_sm4 == (index == 1) &&
+			  b.has_mlk_sm4 == (index == 1) && b.has_mamk_sm4 == (index == 1),
+		      "issuer-sm4 [key.%02X]: SM4 set only for key index 01", index);
+	}
+}
+
 /* ---- broken profiles, written to a temporary directory ---- */
 
 struct tmp {
 	char dir[256];
-	char keys[512]; /* absolute path of the real key file */
+	char keys[512];	    /* absolute path of the real key file */
+	char keys_sm4[512]; /* and of the dual-algorithm one */
 };
 
 static const char *write_file(const struct tmp *t, const char *name, const char *text, char *path,
@@ -159,6 +221,67 @@ static void card_errors(const struct tmp *t)
 			  "x.card: keys: nope.keys: No such file or directory");
 }
 
+/* algorithm, prefer, aid, select_prefix, rf_type, uid = random */
+static void card_sm4_errors(const struct tmp *t)
+{
+	char extra[700], err[256];
+
+	expect_card_error(t, "algorithm = aes\n", true, YKT_E_CONFIG,
+			  "x.card: algorithm: not one of 3des, sm4, dual");
+	expect_card_error(t, "prefer = sm4\n", true, YKT_E_CONFIG,
+			  "x.card: prefer: only with algorithm = dual");
+	expect_card_error(t, "algorithm = sm4\n", true, YKT_E_CONFIG,
+			  "x.card: keys: [key.01] lacks mpk_sm4 or mtk_sm4");
+	expect_card_error(t, "algorithm = dual\nprefer = 3des\n", true, YKT_E_CONFIG,
+			  "x.card: keys: [key.01] lacks mpk_sm4 or mtk_sm4");
+	expect_card_error(t, "algorithm = dual\nprefer = both\n", true, YKT_E_CONFIG,
+			  "x.card: prefer: not one of 3des, sm4");
+	expect_card_error(t, "aid = A000000632\n", true, YKT_E_CONFIG,
+			  "x.card: aid: not 8 or 16 bytes of hex");
+	expect_card_error(t, "select_prefix = 2\n", true, YKT_E_CONFIG,
+			  "x.card: select_prefix: out of range (0..1)");
+	expect_card_error(t, "rf_type = C\n", true, YKT_E_CONFIG,
+			  "x.card: rf_type: not one of A, B");
+	CHECK(try_card(t, "rf_type = B\n", true, err, sizeof(err)) == 0, "Type B, 4-byte PUPI: %s",
+	      err);
+	snprintf(extra, sizeof(extra), "algorithm = dual\nkeys = %s\n", t->keys_sm4);
+	CHECK(try_card(t, extra, false, err, sizeof(err)) == 0, "dual card: %s", err);
+	snprintf(extra, sizeof(extra), "algorithm = sm4\naid = A000000632010107\nkeys = %s\n",
+		 t->keys_sm4);
+	CHECK(try_card(t, extra, false, err, sizeof(err)) == 0, "SM-only AID: %s", err);
+}
+
+/* CARD_BASE has a UID already: these need their own text. */
+static void card_uid_errors(const struct tmp *t)
+{
+	char text[1024], path[512], err[256] = "";
+	struct sim_card *c = NULL;
+	int r;
+
+	snprintf(text, sizeof(text),
+		 "uid = 04D1E2F3A4B5C6\nrf_type = B\nissuer_id = 01011000FFFFFFFF\n"
+		 "app_serial = 10001000000000099999\nbalance_fen = 100\nkeys = %s\n",
+		 t->keys);
+	r = sim_card_load(write_file(t, "x.card", text, path, sizeof(path)), &c, err, sizeof(err));
+	CHECK(r == YKT_E_CONFIG && strcmp(err, "x.card: uid: a Type B PUPI is 4 bytes") == 0,
+	      "got %d \"%s\"", r, err);
+	snprintf(text, sizeof(text),
+		 "uid = 04D1E2\nissuer_id = 01011000FFFFFFFF\n"
+		 "app_serial = 10001000000000099999\nbalance_fen = 100\nkeys = %s\n",
+		 t->keys);
+	r = sim_card_load(write_file(t, "x.card", text, path, sizeof(path)), &c, err, sizeof(err));
+	CHECK(r == YKT_E_CONFIG &&
+		  strcmp(err, "x.card: uid: not 4, 7 or 10 bytes of hex, or random") == 0,
+	      "got %d \"%s\"", r, err);
+	snprintf(text, sizeof(text),
+		 "uid = random\nrf_type = B\nissuer_id = 01011000FFFFFFFF\n"
+		 "app_serial = 10001000000000099999\nbalance_fen = 100\nkeys = %s\n",
+		 t->keys);
+	r = sim_card_load(write_file(t, "x.card", text, path, sizeof(path)), &c, err, sizeof(err));
+	CHECK(r == 0, "random PUPI: %s", err);
+	sim_card_free(c);
+}
+
 static void balance_is_a_number(const struct tmp *t)
 {
 	char text[1024], path[512], err[256] = "";
@@ -206,7 +329,8 @@ static void key_file_errors(const struct tmp *t)
 	write_file(t, "bad.keys", "[keys]\nmpk = 00112233445566778899AABBCCDDEEFF\n", path,
 		   sizeof(path));
 	r = sim_keys_load(path, 1, &ks, err, sizeof(err));
-	CHECK(r == YKT_E_CONFIG && strcmp(err, "bad.keys: [keys]: not a [key.NN] section") == 0,
+	CHECK(r == YKT_E_CONFIG &&
+		  strcmp(err, "bad.keys: [keys]: not a [key.NN] or [sm4] section") == 0,
 	      "got %d \"%s\"", r, err);
 	write_file(t, "bad.keys", "[key.01]\npin = 00112233445566778899AABBCCDDEEFF\n", path,
 		   sizeof(path));
@@ -220,6 +344,83 @@ static void key_file_errors(const struct tmp *t)
 	r = sim_card_load(write_file(t, "x.card", text, path, sizeof(path)),
 			  &(struct sim_card *){ NULL }, err, sizeof(err));
 	CHECK(r == YKT_E_CONFIG && strcmp(err, "x.card: keys: [key.01] lacks mpk or mtk") == 0,
+	      "got %d \"%s\"", r, err);
+}
+
+static void expect_keys_error(const struct tmp *t, const char *text, const char *want)
+{
+	char path[512], err[256] = "";
+	struct sim_keyset ks;
+	int r;
+
+	write_file(t, "bad.keys", text, path, sizeof(path));
+	r = sim_keys_load(path, 1, &ks, err, sizeof(err));
+	CHECK(r == YKT_E_CONFIG && strcmp(err, want) == 0, "got %d \"%s\", expected \"%s\"", r, err,
+	      want);
+}
+
+#define K16 "00112233445566778899AABBCCDDEEFF"
+
+static void sm4_section(const struct tmp *t)
+{
+	char path[512], err[256] = "";
+	struct sim_keyset ks;
+
+	expect_keys_error(t, "[key.01]\nmpk_sm4 = 0011\n",
+			  "bad.keys: [key.01] mpk_sm4: not 16 bytes of hex");
+	expect_keys_error(t, "[key.01]\nmpk = " K16 "\n[sm4]\nmac_output = right4\n",
+			  "bad.keys: [sm4] mac_output: not one of left4, xor-halves-left4");
+	expect_keys_error(t, "[key.01]\nmpk = " K16 "\n[sm4]\nsession_key_input = pad\n",
+			  "bad.keys: [sm4] session_key_input: not one of pad80, zero, repeat");
+	expect_keys_error(t, "[key.01]\nmpk = " K16 "\n[sm4]\ntac_key = xor\n",
+			  "bad.keys: [sm4] tac_key: not one of full, xor-halves, left-half");
+	expect_keys_error(t, "[key.01]\nmpk = " K16 "\n[sm4]\nalgorithm_id = 4\n",
+			  "bad.keys: [sm4] algorithm_id: not 1 byte of hex");
+	expect_keys_error(t, "[sm4]\ncolour = red\n", "bad.keys: [sm4] colour: unknown key");
+	expect_keys_error(t, "[sm4]\ntac_key = full\n[sm4]\ntac_key = full\n",
+			  "bad.keys: [sm4] tac_key: given twice");
+	write_file(t, "bad.keys",
+		   "[sm4]\nalgorithm_id = 81\nsession_key_input = repeat\n"
+		   "mac_output = xor-halves-left4\ntac_key = left-half\n"
+		   "[key.01]\nmpk_sm4 = " K16 "\n",
+		   path, sizeof(path));
+	CHECK(sim_keys_load(path, 1, &ks, err, sizeof(err)) == 0, "[sm4]: %s", err);
+	CHECK(ks.sm4.algorithm_id == 0x81 && ks.sm4.session_key_input == PBOC_SM4_SK_REPEAT &&
+		  ks.sm4.mac_output == PBOC_SM4_MAC_XOR_HALVES_LEFT4 &&
+		  ks.sm4.tac_key == PBOC_SM4_TAC_LEFT_HALF && ks.has_mpk_sm4 && !ks.has_mpk,
+	      "[sm4] values (before the key section, too)");
+}
+
+static void psam_sm4_errors(const struct tmp *t)
+{
+	char text[1024], path[512], err[256] = "";
+	struct sim_psam *p = NULL;
+	int r;
+
+	snprintf(text, sizeof(text),
+		 "serial = 0000000000000001A001\nterminal_no = 001122334455\n"
+		 "algorithm_id = 04\nkeys = %s\n",
+		 t->keys_sm4);
+	r = sim_psam_load(write_file(t, "p.psam", text, path, sizeof(path)), &p, err, sizeof(err));
+	CHECK(r == YKT_E_CONFIG &&
+		  strcmp(err, "p.psam: algorithm_id: same as the key file's [sm4] algorithm_id") ==
+		      0,
+	      "got %d \"%s\"", r, err);
+	/* with 3DES keys only, 04 is just the 3DES id */
+	snprintf(text, sizeof(text),
+		 "serial = 0000000000000001A001\nterminal_no = 001122334455\n"
+		 "algorithm_id = 04\nkeys = %s\n",
+		 t->keys);
+	r = sim_psam_load(write_file(t, "p.psam", text, path, sizeof(path)), &p, err, sizeof(err));
+	CHECK(r == 0, "3DES PSAM with id 04: %s", err);
+	sim_psam_free(p);
+	write_file(t, "mtk-only.keys", "[key.01]\nmtk = " K16 "\n", path, sizeof(path));
+	r = sim_psam_load(write_file(t, "p.psam",
+				     "serial = 0000000000000001A001\nterminal_no = 001122334455\n"
+				     "keys = mtk-only.keys\n",
+				     path, sizeof(path)),
+			  &p, err, sizeof(err));
+	CHECK(r == YKT_E_CONFIG && strcmp(err, "p.psam: keys: [key.01] lacks mpk and mpk_sm4") == 0,
 	      "got %d \"%s\"", r, err);
 }
 
@@ -282,6 +483,7 @@ static int tmp_open(struct tmp *t, const char *datadir)
 		return -1;
 	}
 	snprintf(t->keys, sizeof(t->keys), "%s/keys/issuer-3des.keys", abs);
+	snprintf(t->keys_sm4, sizeof(t->keys_sm4), "%s/keys/issuer-sm4.keys", abs);
 	free(abs);
 	return 0;
 }
@@ -290,7 +492,7 @@ static void tmp_close(const struct tmp *t)
 {
 	static const char *const files[] = { "x.card",	 "adult.card",	  "short.card",
 					     "bad.keys", "mpk-only.keys", "p.psam",
-					     "atc.card" };
+					     "atc.card", "mtk-only.keys" };
 	char path[512];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -310,14 +512,20 @@ int main(int argc, char **argv)
 	}
 	demo_profiles(argv[1]);
 	demo_dates(argv[1]);
+	demo_sm4(argv[1]);
+	sm4_keys_superset(argv[1]);
 	if (tmp_open(&t, argv[1]) < 0) {
 		fprintf(stderr, "no temporary directory: skipping the error cases\n");
 		return failures ? 1 : 77;
 	}
 	card_errors(&t);
+	card_sm4_errors(&t);
+	card_uid_errors(&t);
 	balance_is_a_number(&t);
 	key_file_errors(&t);
 	psam_errors(&t);
+	sm4_section(&t);
+	psam_sm4_errors(&t);
 	atc_limit(&t);
 	tmp_close(&t);
 	if (failures)

@@ -100,12 +100,46 @@ static void mac1(struct sim_psam *p, const char *dir)
 	CHECK_SW(t_psam(p, "00C0000008", NULL, NULL), 0x6985, "pending answer dropped");
 }
 
+/* Algorithm id 04 (the key file's [sm4] algorithm_id) selects the SM4
+ * master key: MAC1 and MAC2 recomputed from issuer-sm4.keys. */
+static void mac1_sm4(struct sim_psam *p, const char *dir)
+{
+	struct sim_keyset ks;
+	char path[512], err[200];
+	uint8_t issuer[8], card[8], dpk[16], random[4], in[18], sk[16], want[4], d[258];
+	uint8_t apdu[9] = { 0x80, 0x72, 0x00, 0x00, 0x04 };
+	size_t n = 0;
+
+	if (sim_keys_load(t_path(dir, "keys/issuer-sm4.keys", path, sizeof(path)), 1, &ks, err,
+			  sizeof(err))) {
+		CHECK(0, "%s", err);
+		return;
+	}
+	CHECK_SW(t_psam(p, "00A40000028011", NULL, NULL), 0x9000, "select 8011");
+	CHECK_SW(t_psam(p, MAC1_DATA("01", "04", "09", "20261121073000"), NULL, NULL), 0x6108,
+		 "SM4 8070");
+	CHECK_SW(t_psam(p, "00C0000008", d, &n), 0x9000, "GET RESPONSE");
+	t_hex("01011000FFFFFFFF", issuer, 8);
+	t_hex("0000000000012345", card, 8);
+	t_hex("11223344", random, 4);
+	t_hex("000000C8 09 001122334455 20261121073000", in, sizeof(in));
+	pboc_sm4_diversify2(ks.mpk_sm4, issuer, card, dpk);
+	pboc_sm4_session_key(&ks.sm4, dpk, random, 0x0029, ykt_be32(d), sk);
+	pboc_sm4_mac(&ks.sm4, sk, NULL, in, sizeof(in), want);
+	CHECK(n == 8 && memcmp(d + 4, want, 4) == 0, "SM4 MAC1 matches the independent one");
+	pboc_sm4_mac(&ks.sm4, sk, NULL, in, 4, apdu + 5);
+	CHECK_SW(t_psam_raw(p, apdu, 9, NULL, NULL), 0x9000, "SM4 MAC2");
+	pboc_purchase_session_key(dpk, random, 0x0029, ykt_be32(d), sk);
+	pboc_mac(sk, NULL, in, 4, apdu + 5);
+	CHECK_SW(t_psam_raw(p, apdu, 9, NULL, NULL), 0x9302, "a 3DES MAC2 in an SM4 session");
+}
+
 static void mac1_refusals(struct sim_psam *p)
 {
 	CHECK_SW(t_psam(p, MAC1_DATA("02", "00", "09", "20261121073000"), NULL, NULL), 0x9403,
 		 "key version 02");
-	CHECK_SW(t_psam(p, MAC1_DATA("01", "04", "09", "20261121073000"), NULL, NULL), 0x9403,
-		 "algorithm 04");
+	CHECK_SW(t_psam(p, MAC1_DATA("01", "07", "09", "20261121073000"), NULL, NULL), 0x9403,
+		 "algorithm 07: no key set");
 	CHECK_SW(t_psam(p, MAC1_DATA("01", "00", "02", "20261121073000"), NULL, NULL), 0x6A80,
 		 "type 02");
 	CHECK_SW(t_psam(p, MAC1_DATA("01", "00", "06", "20261131073000"), NULL, NULL), 0x6A80,
@@ -173,6 +207,7 @@ int main(int argc, char **argv)
 	atr_and_mf(p);
 	df_8011(p);
 	mac1(p, argv[1]);
+	mac1_sm4(p, argv[1]);
 	mac1_refusals(p);
 	mac2(p, argv[1]);
 	misc(p);
