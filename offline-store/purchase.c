@@ -184,7 +184,10 @@ int store_purchase_complete(struct ykt_store *store, int64_t record_no, const ui
 	return store_tx_end(store, r);
 }
 
-int store_purchase_grey(struct ykt_store *store, int64_t record_no)
+/* Move a record to state `to` through a timestamp-only UPDATE: -EALREADY
+ * when it is there already, -EINVAL from a state outside from_mask. */
+static int set_state(struct ykt_store *store, int64_t record_no, int to, unsigned from_mask,
+		     enum store_stmt which, const char *what)
 {
 	sqlite3_stmt *stmt;
 	int state, mac2_status, r;
@@ -194,40 +197,31 @@ int store_purchase_grey(struct ykt_store *store, int64_t record_no)
 	r = begin_on_record(store, record_no, &state, &mac2_status);
 	if (r < 0)
 		return r;
-	if (state == STORE_GREY)
+	if (state == to)
 		r = -EALREADY;
-	else if (state != STORE_INTENT)
-		r = -EINVAL; /* a known outcome (complete, void) never becomes unknown */
+	else if (state < 0 || state > 31 || !(from_mask & (1u << state)))
+		r = -EINVAL;
 	if (r == 0) {
-		stmt = store->stmt[STMT_PURCHASE_GREY];
+		stmt = store->stmt[which];
 		sqlite3_bind_int64(stmt, 1, record_no);
 		sqlite3_bind_int64(stmt, 2, store_now_ms());
-		r = update_one(store, stmt, "mark purchase grey");
+		r = update_one(store, stmt, what);
 	}
 	return store_tx_end(store, r);
 }
 
+int store_purchase_grey(struct ykt_store *store, int64_t record_no)
+{
+	/* a known outcome (complete, void) never becomes unknown */
+	return set_state(store, record_no, STORE_GREY, 1u << STORE_INTENT, STMT_PURCHASE_GREY,
+			 "mark purchase grey");
+}
+
 int store_purchase_void(struct ykt_store *store, int64_t record_no)
 {
-	sqlite3_stmt *stmt;
-	int state, mac2_status, r;
-
-	if (!store || record_no <= 0)
-		return -EINVAL;
-	r = begin_on_record(store, record_no, &state, &mac2_status);
-	if (r < 0)
-		return r;
-	if (state == STORE_VOID)
-		r = -EALREADY;
-	else if (state != STORE_INTENT && state != STORE_GREY)
-		r = -EINVAL; /* complete: the card was debited, the record must be cleared */
-	if (r == 0) {
-		stmt = store->stmt[STMT_PURCHASE_VOID];
-		sqlite3_bind_int64(stmt, 1, record_no);
-		sqlite3_bind_int64(stmt, 2, store_now_ms());
-		r = update_one(store, stmt, "void purchase");
-	}
-	return store_tx_end(store, r);
+	/* never from complete: the card was debited, the record must be cleared */
+	return set_state(store, record_no, STORE_VOID, 1u << STORE_INTENT | 1u << STORE_GREY,
+			 STMT_PURCHASE_VOID, "void purchase");
 }
 
 int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_mac2_status status)
