@@ -19,6 +19,7 @@
  * Usage: test-shift DIR KEYFILE MIN_TAPS   (DIR holds ykt.conf and shift.tap)
  */
 #include "bytes.h"
+#include "check.h"
 #include "config.h"
 #include "pboc_crypto.h"
 #include "reader_sim.h"
@@ -34,18 +35,6 @@
 
 #define MAX_TAPS    256
 #define MAX_RECORDS 1024
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			failures++;                                                                \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-		}                                                                                  \
-	} while (0)
 
 struct shift {
 	char expect[MAX_TAPS][32];
@@ -397,6 +386,6 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "rm -rf '%s'", tmpl);
 	if (system(path) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpl);
-	printf("%zu records checked, %d failures\n", s.n_recs, failures);
-	return failures ? 1 : 0;
+	printf("%zu records checked, %d failures\n", s.n_recs, check_failures);
+	return check_failures ? 1 : 0;
 }

@@ -5,28 +5,6 @@
 
 #include "bytes.h"
 
-size_t t_hex(const char *hex, uint8_t *out, size_t cap)
-{
-	int n = ykt_hex_decode_var(hex, out, cap);
-
-	return n < 0 ? 0 : (size_t)n;
-}
-
-bool t_eq_hex(const uint8_t *p, size_t n, const char *hex)
-{
-	uint8_t want[300];
-	size_t wn = t_hex(hex, want, sizeof(want));
-
-	return wn == n && memcmp(p, want, n) == 0;
-}
-
-const char *t_to_hex(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-	if (ykt_hex_encode(p, n, buf, cap) < 0)
-		snprintf(buf, cap, "(too long)");
-	return buf;
-}
-
 static uint16_t split(int rc, const uint8_t *r, size_t rlen, uint8_t *data, size_t *ret_len)
 {
 	if (rc != 0 || rlen < 2 || rlen > 258)
@@ -51,7 +29,7 @@ uint16_t t_card_raw(struct sim_card *c, const uint8_t *apdu, size_t len, uint8_t
 uint16_t t_card(struct sim_card *c, const char *hex, uint8_t *data, size_t *ret_len)
 {
 	uint8_t apdu[300];
-	size_t n = t_hex(hex, apdu, sizeof(apdu));
+	size_t n = check_hex(hex, apdu, sizeof(apdu));
 
 	return n ? t_card_raw(c, apdu, n, data, ret_len) : 0;
 }
@@ -69,7 +47,7 @@ uint16_t t_psam_raw(struct sim_psam *p, const uint8_t *apdu, size_t len, uint8_t
 uint16_t t_psam(struct sim_psam *p, const char *hex, uint8_t *data, size_t *ret_len)
 {
 	uint8_t apdu[300];
-	size_t n = t_hex(hex, apdu, sizeof(apdu));
+	size_t n = check_hex(hex, apdu, sizeof(apdu));
 
 	return n ? t_psam_raw(p, apdu, n, data, ret_len) : 0;
 }

@@ -12,29 +12,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "check.h"
 #include "sim.h"
-
-/* Each test program defines `static int failures;` before using CHECK. */
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: FAIL (%s): ", __FILE__, __LINE__, #cond);          \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
 
 #define CHECK_SW(got, want, what)                                                                  \
 	CHECK((got) == (want), "%s: SW %04X, expected %04X", what, (unsigned)(got),                \
 	      (unsigned)(want))
-
-/* Parse hex (spaces allowed) into out; returns the length, 0 on error. */
-size_t t_hex(const char *hex, uint8_t *out, size_t cap);
-/* Compare bytes with hex text. */
-bool t_eq_hex(const uint8_t *p, size_t n, const char *hex);
-/* Hex text of n bytes in the caller's buffer (for failure messages). */
-const char *t_to_hex(const uint8_t *p, size_t n, char *buf, size_t cap);
 
 /* One exchange; data/ret_len may be NULL. Returns SW1SW2, or 0 when the
  * transmit function itself failed or the answer was malformed. */

@@ -16,8 +16,6 @@
 #include "sim_test.h"
 #include "ykt_error.h"
 
-static int failures;
-
 /* ns from carrier cycles, for expectations written in 1/fc */
 #define FC_NS(cycles) ((cycles)*25000.0 / 339.0)
 
@@ -33,7 +31,7 @@ static const char *debit = "805401000F 00000001 20261121073000 11223344 08"; /* 
 
 static size_t apdu(const char *hex, uint8_t *buf)
 {
-	return t_hex(hex, buf, 300);
+	return check_hex(hex, buf, 300);
 }
 
 static struct link_timing cl(const struct link_contactless *l, const char *hex, size_t rlen)
@@ -467,8 +465,8 @@ int main(void)
 	table_lookups();
 	table_overrides();
 	sequence_and_determinism();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
+	if (check_failures) {
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
 		return 1;
 	}
 	printf("link model: all checks passed\n");

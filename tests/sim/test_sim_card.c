@@ -9,8 +9,6 @@
 
 #include "sim_test.h"
 
-static int failures;
-
 static struct sim_card *load(const char *dir, const char *rel)
 {
 	char path[512], err[256] = "";
@@ -29,14 +27,15 @@ static void selection(struct sim_card *c)
 	size_t n = 0;
 
 	CHECK_SW(t_card(c, "00A404000E325041592E5359532E444446303100", d, &n), 0x9000, "PPSE");
-	CHECK(t_eq_hex(d, n,
-		       "6F2E 840E 325041592E5359532E4444463031 A51C BF0C19 6117"
-		       "4F08A000000632010105 50084D4F545F545F4550 870102"),
+	CHECK(check_eq_hex(d, n,
+			   "6F2E 840E 325041592E5359532E4444463031 A51C BF0C19 6117"
+			   "4F08A000000632010105 50084D4F545F545F4550 870102"),
 	      "PPSE FCI");
 	CHECK_SW(t_card(c, "00A404000E325041592E5359532E4444463031", NULL, NULL), 0x9000,
 		 "PPSE without Le");
 	CHECK_SW(t_card(c, "00A4040008A000000632010105", d, &n), 0x9000, "EP without Le");
-	CHECK(t_eq_hex(d, n, "6F31 8408A000000632010105 A525 9F080102 9F0C1E" ADULT_15), "EP FCI");
+	CHECK(check_eq_hex(d, n, "6F31 8408A000000632010105 A525 9F080102 9F0C1E" ADULT_15),
+	      "EP FCI");
 	CHECK_SW(t_card(c, "00A4040008A00000063201010600", NULL, NULL), 0x6A82, "EC AID");
 	CHECK_SW(t_card(c, "00A4040208A00000063201010500", NULL, NULL), 0x6A86, "P2 02");
 	CHECK_SW(t_card(c, "00A40000023F00", NULL, NULL), 0x9000, "MF");
@@ -59,17 +58,17 @@ static void binary_files(struct sim_card *c)
 
 	CHECK_SW(t_card(c, "00A4040008A000000632010105", NULL, NULL), 0x9000, "select");
 	CHECK_SW(t_card(c, "00B095001E", d, &n), 0x9000, "15");
-	CHECK(t_eq_hex(d, n, ADULT_15), "file 15");
+	CHECK(check_eq_hex(d, n, ADULT_15), "file 15");
 	CHECK_SW(t_card(c, "00B0950000", d, &n), 0x9000, "15 Le 00");
 	CHECK(n == 30, "15 Le 00 gives the whole file, got %zu", n);
 	CHECK_SW(t_card(c, "00B0950020", NULL, NULL), 0x6C1E, "15 Le too long");
 	CHECK_SW(t_card(c, "00B0950A0A", d, &n), 0x9000, "15 at offset 10");
-	CHECK(t_eq_hex(d, n, "10001000000000012345"), "app serial at offset 10");
+	CHECK(check_eq_hex(d, n, "10001000000000012345"), "app serial at offset 10");
 	CHECK_SW(t_card(c, "00B0951E01", NULL, NULL), 0x6B00, "offset past the end");
 	CHECK_SW(t_card(c, "00B0960037", d, &n), 0x9000, "16");
 	CHECK(n == 55 && memcmp(d, zero, 55) == 0, "file 16 zero-filled, %zu bytes", n);
 	CHECK_SW(t_card(c, "00B097003C", d, &n), 0x9000, "17");
-	CHECK(n == 60 && t_eq_hex(d, 11, "00000156 1100 1000 0001 01") &&
+	CHECK(n == 60 && check_eq_hex(d, 11, "00000156 1100 1000 0001 01") &&
 		  memcmp(d + 11, zero, 49) == 0,
 	      "file 17");
 	CHECK_SW(t_card(c, "00B0980017", NULL, NULL), 0x6981, "READ BINARY of record file");
@@ -85,9 +84,9 @@ static void record_files(struct sim_card *c)
 	size_t n = 0;
 
 	CHECK_SW(t_card(c, "00B201D480", d, &n), 0x9000, "1A record 1");
-	CHECK(n == 128 && t_eq_hex(d, 3, "27017D"), "2701 header");
+	CHECK(n == 128 && check_eq_hex(d, 3, "27017D"), "2701 header");
 	CHECK_SW(t_card(c, "00B212D400", d, &n), 0x9000, "1A record 18, Le 00");
-	CHECK(n == 128 && t_eq_hex(d, 3, "27127D"), "2712 header");
+	CHECK(n == 128 && check_eq_hex(d, 3, "27127D"), "2712 header");
 	CHECK_SW(t_card(c, "00B213D480", NULL, NULL), 0x6A83, "1A record 19");
 	CHECK_SW(t_card(c, "00B201D430", NULL, NULL), 0x6C80, "1A wrong Le");
 	CHECK_SW(t_card(c, "00B201C417", NULL, NULL), 0x6A83, "18 empty");
@@ -104,11 +103,11 @@ static void balance(struct sim_card *c)
 	size_t n = 0;
 
 	CHECK_SW(t_card(c, "805C000204", d, &n), 0x9000, "balance P1 00");
-	CHECK(t_eq_hex(d, n, "00001388"), "balance 5000");
+	CHECK(check_eq_hex(d, n, "00001388"), "balance 5000");
 	CHECK_SW(t_card(c, "805C030204", d, &n), 0x9000, "balance P1 03");
-	CHECK(t_eq_hex(d, n, "00001388"), "balance P1 03 = B");
+	CHECK(check_eq_hex(d, n, "00001388"), "balance P1 03 = B");
 	CHECK_SW(t_card(c, "805C010204", d, &n), 0x9000, "P1 01");
-	CHECK(t_eq_hex(d, n, "00000000"), "overdraft limit");
+	CHECK(check_eq_hex(d, n, "00000000"), "overdraft limit");
 	CHECK_SW(t_card(c, "805C050204", NULL, NULL), 0x6A86, "P1 05");
 	CHECK_SW(t_card(c, "805C000104", NULL, NULL), 0x6A86, "ED");
 	CHECK_SW(t_card(c, "805C000210", NULL, NULL), 0x6C04, "Le 16");
@@ -125,7 +124,7 @@ static void initialize(struct sim_card *c)
 	size_t n = 0;
 
 	CHECK_SW(t_card(c, "805003020B 01 000000C8 001122334455 0F", d, &n), 0x9000, "CAPP INIT");
-	CHECK(n == 15 && t_eq_hex(d, 11, "00001388 0029 000000 01 00"),
+	CHECK(n == 15 && check_eq_hex(d, 11, "00001388 0029 000000 01 00"),
 	      "INIT answer: balance, ATC 41, overdraft, key version, algorithm");
 	CHECK_SW(t_card(c, "805001020B 01 000000C8 001122334455", d, &n), 0x9000,
 		 "INIT without Le");
@@ -169,8 +168,8 @@ static void info(struct sim_card *c)
 
 	sim_card_info(c, &i);
 	CHECK(strcmp(i.name, "adult") == 0, "name %s", i.name);
-	CHECK(i.uid_len == 4 && t_eq_hex(i.uid, 4, "04A1B2C3"), "uid");
-	CHECK(t_eq_hex(i.file15, 30, ADULT_15), "info file 15");
+	CHECK(i.uid_len == 4 && check_eq_hex(i.uid, 4, "04A1B2C3"), "uid");
+	CHECK(check_eq_hex(i.file15, 30, ADULT_15), "info file 15");
 	CHECK(i.balance_fen == 5000 && i.initial_balance_fen == 5000, "balance");
 	CHECK(i.offline_atc == 41 && i.initial_atc == 41, "ATC untouched by INIT");
 	CHECK(i.n_debits == 0 && i.n_1e == 0, "no debit yet");
@@ -253,7 +252,7 @@ int main(int argc, char **argv)
 	sim_card_free(c);
 	blocked(argv[1]);
 	deterministic(argv[1]);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

@@ -13,8 +13,6 @@
 #include "sim_private.h"
 #include "sim_test.h"
 
-static int failures;
-
 #define PHONE_AID "A000000632010105 10009156000014A1"
 #define PPSE	  "00A404000E325041592E5359532E444446303100"
 
@@ -46,19 +44,19 @@ static void phone_aid(const char *dir)
 	if (!c)
 		return;
 	CHECK_SW(t_card(c, PPSE, d, &n), 0x9000, "PPSE");
-	CHECK(t_eq_hex(d, n,
-		       "6F36 840E 325041592E5359532E4444463031 A524 BF0C21 611F"
-		       " 4F10 " PHONE_AID " 5008 4D4F545F545F4550 870102"),
+	CHECK(check_eq_hex(d, n,
+			   "6F36 840E 325041592E5359532E4444463031 A524 BF0C21 611F"
+			   " 4F10 " PHONE_AID " 5008 4D4F545F545F4550 870102"),
 	      "PPSE lists the 16-byte AID with label MOT_T_EP");
 	CHECK_SW(t_card(c, "00A4040008A00000063201010500", NULL, NULL), 0x6A82,
 		 "SELECT by the 8-byte prefix (select_prefix = 0)");
 	CHECK_SW(t_card(c, "00A4040010" PHONE_AID "00", d, &n), 0x9000, "SELECT the full AID");
-	CHECK(n == 59 && t_eq_hex(d, 4, "6F398410") && t_eq_hex(d + 4, 16, PHONE_AID),
+	CHECK(n == 59 && check_eq_hex(d, 4, "6F398410") && check_eq_hex(d + 4, 16, PHONE_AID),
 	      "FCI names the full AID");
 	CHECK_SW(t_card(c, "00A404000F A000000632010105 10009156000014 00", NULL, NULL), 0x6A82,
 		 "SELECT by 15 of the 16 bytes");
 	sim_card_info(c, &i);
-	CHECK(i.aid_len == 16 && t_eq_hex(i.aid, 16, PHONE_AID), "info aid");
+	CHECK(i.aid_len == 16 && check_eq_hex(i.aid, 16, PHONE_AID), "info aid");
 	sim_card_free(c);
 }
 
@@ -83,8 +81,8 @@ static void phone_pays(const char *dir)
 		return;
 	}
 	p.aid = aid;
-	p.aid_len = t_hex(PHONE_AID, aid, sizeof(aid));
-	t_hex("20261121181500", p.datetime, 7);
+	p.aid_len = check_hex(PHONE_AID, aid, sizeof(aid));
+	check_hex("20261121181500", p.datetime, 7);
 	CHECK(t_run_purchase(c, s, &p) == 0, "phone purchase: init %04X debit %04X", p.sw_init,
 	      p.sw_debit);
 	CHECK(p.init[10] == 0x04, "SM4 algorithm id");
@@ -134,7 +132,7 @@ static void prefix_select(const char *tmpdir, const char *dir)
 	if (!c)
 		return;
 	CHECK_SW(t_card(c, "00A4040008A00000063201010500", d, &n), 0x9000, "prefix SELECT");
-	CHECK(n == 59 && t_eq_hex(d + 4, 16, PHONE_AID), "FCI has the full AID");
+	CHECK(n == 59 && check_eq_hex(d + 4, 16, PHONE_AID), "FCI has the full AID");
 	CHECK_SW(t_card(c, "00A4040010" PHONE_AID, NULL, NULL), 0x9000, "full SELECT");
 	CHECK_SW(t_card(c, "00A4040008A00000063201010700", NULL, NULL), 0x6A82, "…0107");
 	sim_card_free(c);
@@ -151,10 +149,10 @@ static void sm_only_aid(const char *tmpdir, const char *dir)
 	if (!c)
 		return;
 	CHECK_SW(t_card(c, PPSE, d, &n), 0x9000, "PPSE");
-	CHECK(n == 48 && t_eq_hex(d + 25, 10, "4F08A000000632010107"), "PPSE lists …0107");
+	CHECK(n == 48 && check_eq_hex(d + 25, 10, "4F08A000000632010107"), "PPSE lists …0107");
 	CHECK_SW(t_card(c, "00A4040008A00000063201010500", NULL, NULL), 0x6A82, "…0105");
 	CHECK_SW(t_card(c, "00A4040008A00000063201010700", d, &n), 0x9000, "…0107");
-	CHECK(n == 51 && t_eq_hex(d, 12, "6F318408A000000632010107"), "FCI");
+	CHECK(n == 51 && check_eq_hex(d, 12, "6F318408A000000632010107"), "FCI");
 	sim_card_free(c);
 }
 
@@ -181,7 +179,7 @@ static void random_uid(const char *dir)
 		CHECK(memcmp(ia.uid, ib.uid, 4) == 0, "reset %d: sequence not deterministic", k);
 		prev = ia;
 		sim_card_info(fixed, &ib);
-		CHECK(ib.uid_len == 4 && t_eq_hex(ib.uid, 4, "04A1B2C3"), "fixed UID moved");
+		CHECK(ib.uid_len == 4 && check_eq_hex(ib.uid, 4, "04A1B2C3"), "fixed UID moved");
 	}
 out:
 	sim_card_free(a);
@@ -197,7 +195,7 @@ static void type_b(const char *tmpdir, const char *dir)
 
 	if (c) {
 		sim_card_info(c, &i);
-		CHECK(i.rf_type == 'B' && i.uid_len == 4 && t_eq_hex(i.uid, 4, "5A3C9E01"),
+		CHECK(i.rf_type == 'B' && i.uid_len == 4 && check_eq_hex(i.uid, 4, "5A3C9E01"),
 		      "Type B card, PUPI 5A3C9E01");
 		sim_card_free(c);
 	}
@@ -236,13 +234,13 @@ int main(int argc, char **argv)
 	snprintf(tmpdir, sizeof(tmpdir), "%s/ykt-id-XXXXXX", base && *base ? base : "/tmp");
 	if (!mkdtemp(tmpdir)) {
 		fprintf(stderr, "no temporary directory: skipping the written profiles\n");
-		return failures ? 1 : 77;
+		return check_failures ? 1 : 77;
 	}
 	prefix_select(tmpdir, argv[1]);
 	sm_only_aid(tmpdir, argv[1]);
 	type_b(tmpdir, argv[1]);
 	rmdir(tmpdir);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

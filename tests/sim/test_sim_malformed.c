@@ -11,8 +11,6 @@
 #include "bytes.h"
 #include "sim_test.h"
 
-static int failures;
-
 enum setup { AT_MF, AT_EP, IN_CAPP };
 
 struct cmd {
@@ -122,7 +120,7 @@ static bool succeeded(uint16_t sw)
 static void truncations(struct sim_card *c, struct sim_psam *p, const struct cmd *cmd)
 {
 	uint8_t apdu[300];
-	size_t len = t_hex(cmd->hex, apdu, sizeof(apdu));
+	size_t len = check_hex(cmd->hex, apdu, sizeof(apdu));
 
 	CHECK(len >= 5, "%s: bad test vector", cmd->what);
 	for (size_t l = 0; l < len; l++) {
@@ -147,7 +145,7 @@ static void truncations(struct sim_card *c, struct sim_psam *p, const struct cmd
 static void wrong_lc(struct sim_card *c, struct sim_psam *p, const struct cmd *cmd)
 {
 	uint8_t apdu[300];
-	size_t len = t_hex(cmd->hex, apdu, sizeof(apdu));
+	size_t len = check_hex(cmd->hex, apdu, sizeof(apdu));
 	uint8_t lc = apdu[4];
 
 	if (len <= 5)
@@ -176,7 +174,7 @@ static uint64_t next(uint64_t *s)
 
 static size_t mutate(uint64_t *s, const struct cmd *cmd, uint8_t *apdu, size_t cap)
 {
-	size_t len = t_hex(cmd->hex, apdu, cap), flips = next(s) % 4;
+	size_t len = check_hex(cmd->hex, apdu, cap), flips = next(s) % 4;
 
 	for (size_t i = 0; i < flips; i++)
 		apdu[next(s) % len] = (uint8_t)next(s);
@@ -281,7 +279,7 @@ int main(int argc, char **argv)
 	sim_card_free(c);
 	sim_card_free(dual);
 	sim_psam_free(p);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

@@ -13,8 +13,6 @@
 #include "sim_test.h"
 #include "ykt_error.h"
 
-static int failures;
-
 struct demo {
 	const char *file, *name;
 	uint8_t card_type;
@@ -73,10 +71,10 @@ static void demo_dates(const char *dir)
 
 	if (sim_card_profile_load(t_path(dir, "cards/expired.card", path, sizeof(path)), &p, err,
 				  sizeof(err)) == 0)
-		CHECK(t_eq_hex(p.expiry_date, 4, "20231231"), "expired.card expiry");
+		CHECK(check_eq_hex(p.expiry_date, 4, "20231231"), "expired.card expiry");
 	if (sim_card_profile_load(t_path(dir, "cards/notyet.card", path, sizeof(path)), &p, err,
 				  sizeof(err)) == 0)
-		CHECK(t_eq_hex(p.start_date, 4, "20300101"), "notyet.card start");
+		CHECK(check_eq_hex(p.start_date, 4, "20300101"), "notyet.card start");
 }
 
 /* The SM4 demo cards: algorithm, key sets, AID, UID, RF type as claimed. */
@@ -516,7 +514,7 @@ int main(int argc, char **argv)
 	sm4_keys_superset(argv[1]);
 	if (tmp_open(&t, argv[1]) < 0) {
 		fprintf(stderr, "no temporary directory: skipping the error cases\n");
-		return failures ? 1 : 77;
+		return check_failures ? 1 : 77;
 	}
 	card_errors(&t);
 	card_sm4_errors(&t);
@@ -528,7 +526,7 @@ int main(int argc, char **argv)
 	psam_sm4_errors(&t);
 	atc_limit(&t);
 	tmp_close(&t);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

@@ -10,8 +10,6 @@
 #include "sim_private.h"
 #include "sim_test.h"
 
-static int failures;
-
 /* 8070 data: random, ATC, amount, type, date-time, key version, alg id,
  * card factor, issuer factor */
 #define MAC1_DATA(kv, alg, type, dt)                                                               \
@@ -28,9 +26,9 @@ static void atr_and_mf(struct sim_psam *p)
 	CHECK(sim_psam_reset(p, atr, 2, &n) < 0, "ATR buffer too small");
 	CHECK_SW(t_psam(p, "00A40000023F00", NULL, NULL), 0x9000, "select MF");
 	CHECK_SW(t_psam(p, "00B095000A", d, &n), 0x9000, "read 15");
-	CHECK(t_eq_hex(d, n, "0000000000000001A001"), "PSAM serial");
+	CHECK(check_eq_hex(d, n, "0000000000000001A001"), "PSAM serial");
 	CHECK_SW(t_psam(p, "00B0960006", d, &n), 0x9000, "read 16");
-	CHECK(t_eq_hex(d, n, "001122334455"), "terminal number");
+	CHECK(check_eq_hex(d, n, "001122334455"), "terminal number");
 	CHECK_SW(t_psam(p, "00B0960008", NULL, NULL), 0x6C06, "16 wrong Le");
 	CHECK_SW(t_psam(p, "00B0970001", NULL, NULL), 0x6A82, "17 is in DF 8011");
 	CHECK_SW(t_psam(p, GOOD_MAC1, NULL, NULL), 0x6985, "8070 outside DF 8011");
@@ -68,10 +66,10 @@ static void expected_mac1(const char *dir, uint32_t serial, uint8_t mac1[4], uin
 	CHECK(sim_keys_load(t_path(dir, "keys/issuer-3des.keys", path, sizeof(path)), 1, &ks, err,
 			    sizeof(err)) == 0,
 	      "%s", err);
-	t_hex("01011000FFFFFFFF", issuer, 8);
-	t_hex("0000000000012345", card, 8);
-	t_hex("11223344", random, 4);
-	t_hex("000000C8 09 001122334455 20261121073000", in, sizeof(in));
+	check_hex("01011000FFFFFFFF", issuer, 8);
+	check_hex("0000000000012345", card, 8);
+	check_hex("11223344", random, 4);
+	check_hex("000000C8 09 001122334455 20261121073000", in, sizeof(in));
 	pboc_diversify(ks.mpk, issuer, dpk);
 	pboc_diversify(dpk, card, dpk);
 	pboc_purchase_session_key(dpk, random, 0x0029, serial, sk);
@@ -92,7 +90,7 @@ static void mac1(struct sim_psam *p, const char *dir)
 	CHECK(n == 8 && ykt_be32(d) == 1000, "first serial is txn_serial 1000");
 	CHECK(n == 8 && memcmp(d + 4, want, 4) == 0, "MAC1 matches the independent one");
 	CHECK_SW(t_psam(p, "00C0000008", NULL, NULL), 0x6985, "answer fetched only once");
-	len = t_hex(GOOD_MAC1 " 08", apdu, sizeof(apdu));
+	len = check_hex(GOOD_MAC1 " 08", apdu, sizeof(apdu));
 	CHECK_SW(t_psam_t0(p, apdu, len, d, &n), 0x9000, "8070 with Le 08");
 	CHECK(n == 8 && ykt_be32(d) == 1001, "serial incremented by 8070");
 	CHECK_SW(t_psam(p, GOOD_MAC1, NULL, NULL), 0x6108, "8070");
@@ -119,10 +117,10 @@ static void mac1_sm4(struct sim_psam *p, const char *dir)
 	CHECK_SW(t_psam(p, MAC1_DATA("01", "04", "09", "20261121073000"), NULL, NULL), 0x6108,
 		 "SM4 8070");
 	CHECK_SW(t_psam(p, "00C0000008", d, &n), 0x9000, "GET RESPONSE");
-	t_hex("01011000FFFFFFFF", issuer, 8);
-	t_hex("0000000000012345", card, 8);
-	t_hex("11223344", random, 4);
-	t_hex("000000C8 09 001122334455 20261121073000", in, sizeof(in));
+	check_hex("01011000FFFFFFFF", issuer, 8);
+	check_hex("0000000000012345", card, 8);
+	check_hex("11223344", random, 4);
+	check_hex("000000C8 09 001122334455 20261121073000", in, sizeof(in));
 	pboc_sm4_diversify2(ks.mpk_sm4, issuer, card, dpk);
 	pboc_sm4_session_key(&ks.sm4, dpk, random, 0x0029, ykt_be32(d), sk);
 	pboc_sm4_mac(&ks.sm4, sk, NULL, in, sizeof(in), want);
@@ -213,7 +211,7 @@ int main(int argc, char **argv)
 	misc(p);
 	sim_psam_free(p);
 	sim_psam_free(NULL);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

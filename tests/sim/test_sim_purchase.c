@@ -12,8 +12,6 @@
 #include "sim_private.h"
 #include "sim_test.h"
 
-static int failures;
-
 struct rig {
 	const char *dir;
 	struct sim_card *card;
@@ -31,7 +29,7 @@ static int rig_open(struct rig *g, const char *dir, const char *card)
 	    sim_psam_load(t_path(dir, "psam/psam.psam", path, sizeof(path)), &g->psam, err,
 			  sizeof(err))) {
 		fprintf(stderr, "load: %s\n", err);
-		failures++;
+		check_failures++;
 		return -1;
 	}
 	return 0;
@@ -47,7 +45,7 @@ static void fill_1e(uint8_t rec[48], uint8_t type, uint32_t amount)
 {
 	memset(rec, 0, 48);
 	rec[0] = type;
-	t_hex("0000001122334455", rec + 1, 8);
+	check_hex("0000001122334455", rec + 1, 8);
 	rec[9] = 0x02; /* bus */
 	ykt_put_be32(rec + 17, amount);
 }
@@ -57,7 +55,7 @@ static void purchase_init(struct t_purchase *p, uint8_t type, uint32_t amount)
 	memset(p, 0, sizeof(*p));
 	p->type = type;
 	p->amount_fen = amount;
-	t_hex("20261121073000", p->datetime, 7);
+	check_hex("20261121073000", p->datetime, 7);
 }
 
 /* The TAC as the clearing platform checks it, from the key file. */
@@ -75,7 +73,7 @@ static void check_tac(const struct rig *g, const struct t_purchase *p)
 	pboc_diversify2(ks.mtk, p->file15, p->file15 + 12, dtk);
 	pboc_tac(dtk, p->amount_fen, p->type, p->terminal_no, p->serial, p->datetime, tac);
 	CHECK(memcmp(tac, p->tac, 4) == 0, "TAC %s does not verify",
-	      t_to_hex(p->tac, 4, hex, sizeof(hex)));
+	      check_to_hex(p->tac, 4, hex, sizeof(hex)));
 }
 
 static void capp_happy_path(const char *dir)
@@ -107,10 +105,10 @@ static void capp_happy_path(const char *dir)
 	CHECK_SW(t_card(g.card, "00B201F430", d, &n), 0x9000, "read 1E");
 	CHECK(n == 48 && memcmp(d, rec1e, 48) == 0, "1E record 1 is the cached one");
 	CHECK_SW(t_card(g.card, "00B201C417", d, &n), 0x9000, "read 18");
-	CHECK(t_eq_hex(d, n, "0029 000000 000000C8 09 001122334455 20261121 073000"),
+	CHECK(check_eq_hex(d, n, "0029 000000 000000C8 09 001122334455 20261121 073000"),
 	      "0x18 record");
 	CHECK_SW(t_card(g.card, "805C000204", d, &n), 0x9000, "balance");
-	CHECK(t_eq_hex(d, n, "000012C0"), "GET BALANCE after the debit");
+	CHECK(check_eq_hex(d, n, "000012C0"), "GET BALANCE after the debit");
 	rig_close(&g);
 }
 
@@ -182,7 +180,7 @@ static void cache_until_debit(const char *dir)
 	purchase_init(&p, 0x09, 0);
 	fill_1e(rec1e, 0x03, 0);
 	memset(rec1a, 0x5A, sizeof(rec1a));
-	t_hex("27027D", rec1a, 3);
+	check_hex("27027D", rec1a, 3);
 	p.rec1e = rec1e;
 	p.rec1a = rec1a;
 	p.skip_debit = true;
@@ -223,7 +221,7 @@ static void capp_p1_forms(const char *dir)
 	purchase_init(&p, 0x09, 0);
 	p.skip_debit = true;
 	CHECK(t_run_purchase(g.card, g.psam, &p) == 0, "CAPP INIT");
-	t_hex("27027D", apdu + 5, 3);
+	check_hex("27027D", apdu + 5, 3);
 	CHECK_SW(t_card_raw(g.card, apdu, sizeof(apdu), NULL, NULL), 0x9000, "P1 = ID low byte");
 	apdu[2] = 0x01;
 	CHECK_SW(t_card_raw(g.card, apdu, sizeof(apdu), NULL, NULL), 0x6A86, "P1 01 for 2702");
@@ -318,7 +316,7 @@ int main(int argc, char **argv)
 	prove(argv[1]);
 	refusals(argv[1]);
 	other_issuer(argv[1]);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

@@ -16,15 +16,13 @@
 #include "sim_private.h"
 #include "sim_test.h"
 
-static int failures;
-
 /* The same purchase each time: 2.00 yuan CAPP at 2026-11-21 07:30:00. */
 static void purchase_init(struct t_purchase *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->type = 0x09;
 	p->amount_fen = 200;
-	t_hex("20261121073000", p->datetime, 7);
+	check_hex("20261121073000", p->datetime, 7);
 }
 
 static int load(const char *dir, const char *card, const char *psam, struct sim_card **ret_card,
@@ -123,11 +121,11 @@ static void sm4_card(const char *dir)
 	CHECK(ykt_be16(p.init + 4) == 7 && p.serial == 1000, "ATC 7, serial 1000");
 	check_sm4_macs(keys, &p);
 	CHECK(tac_verifies(keys, &p, true), "SM4 TAC %s does not verify",
-	      t_to_hex(p.tac, 4, hex, sizeof(hex)));
+	      check_to_hex(p.tac, 4, hex, sizeof(hex)));
 	CHECK(!tac_verifies(keys, &p, false), "an SM4 TAC verified as a 3DES one");
 	/* the pinned vector of test_sm4_crypto / sm4_reference.py */
-	CHECK(t_eq_hex(p.tac, 4, "F25688DD"), "TAC %s, vector F25688DD",
-	      t_to_hex(p.tac, 4, hex, sizeof(hex)));
+	CHECK(check_eq_hex(p.tac, 4, "F25688DD"), "TAC %s, vector F25688DD",
+	      check_to_hex(p.tac, 4, hex, sizeof(hex)));
 	sim_card_info(c, &i);
 	CHECK(i.balance_fen == 4300 && i.offline_atc == 8 && i.n_debits == 1 && i.n_1e == 1 &&
 		  memcmp(i.debits[0].tac, p.tac, 4) == 0,
@@ -410,7 +408,7 @@ int main(int argc, char **argv)
 	wrong_algorithm(argv[1], "cards/dual.card", 0x00, 5600);
 	wrong_algorithm(argv[1], "cards/adult.card", 0x04, 5000);
 	configurable_choices(argv[1]);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

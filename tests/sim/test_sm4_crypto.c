@@ -15,14 +15,12 @@
 #include "pboc_crypto.h"
 #include "sim_test.h"
 
-static int failures;
-
-static void check_hex(const uint8_t *got, size_t n, const char *want, const char *what)
+static void expect_hex(const uint8_t *got, size_t n, const char *want, const char *what)
 {
 	char buf[80];
 
-	CHECK(t_eq_hex(got, n, want), "%s: got %s, expected %s", what,
-	      t_to_hex(got, n, buf, sizeof(buf)), want);
+	CHECK(check_eq_hex(got, n, want), "%s: got %s, expected %s", what,
+	      check_to_hex(got, n, buf, sizeof(buf)), want);
 }
 
 static struct pboc_sm4_profile profile(enum pboc_sm4_sk_input in, enum pboc_sm4_mac_output out,
@@ -41,9 +39,9 @@ static void gbt32907(void)
 {
 	uint8_t k[16], out[16];
 
-	t_hex("0123456789ABCDEFFEDCBA9876543210", k, sizeof(k));
+	check_hex("0123456789ABCDEFFEDCBA9876543210", k, sizeof(k));
 	CHECK(pboc_sm4_encrypt(k, k, out) == 0, "sm4");
-	check_hex(out, 16, "681EDF34D206965E86B3E94F536E4246", "GB/T 32907 example 1");
+	expect_hex(out, 16, "681EDF34D206965E86B3E94F536E4246", "GB/T 32907 example 1");
 }
 
 static void defaults(void)
@@ -61,16 +59,16 @@ static void diversification(void)
 {
 	uint8_t mk[16], f[8], g[8], in[16], a[16], b[16], c[16];
 
-	t_hex("0F1E2D3C4B5A69788796A5B4C3D2E1F0", mk, sizeof(mk));
-	t_hex("01011000FFFFFFFF", f, sizeof(f));
-	t_hex("1000000000100001", g, sizeof(g));
-	t_hex("01011000FFFFFFFF FEFEEFFF00000000", in, sizeof(in));
+	check_hex("0F1E2D3C4B5A69788796A5B4C3D2E1F0", mk, sizeof(mk));
+	check_hex("01011000FFFFFFFF", f, sizeof(f));
+	check_hex("1000000000100001", g, sizeof(g));
+	check_hex("01011000FFFFFFFF FEFEEFFF00000000", in, sizeof(in));
 	CHECK(pboc_sm4_diversify(mk, f, a) == 0 && pboc_sm4_encrypt(mk, in, b) == 0, "div");
 	CHECK(memcmp(a, b, 16) == 0, "child = SM4_mk(D ‖ ~D)");
 	CHECK(pboc_sm4_diversify(a, g, a) == 0, "in place");
 	CHECK(pboc_sm4_diversify2(mk, f, g, c) == 0 && memcmp(a, c, 16) == 0,
 	      "diversify2 = issuer level, then card level");
-	check_hex(c, 16, "5C84181EED21898368C89F2A543B1C20", "demo SM4 DPK of sm4.card");
+	expect_hex(c, 16, "5C84181EED21898368C89F2A543B1C20", "demo SM4 DPK of sm4.card");
 }
 
 static void session_inputs(void)
@@ -85,13 +83,13 @@ static void session_inputs(void)
 	};
 	uint8_t random[4], in[16];
 
-	t_hex("11223344", random, sizeof(random));
+	check_hex("11223344", random, sizeof(random));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pboc_sm4_profile p = profile(cases[i].in, 0, 0);
 
 		/* only the right 2 bytes of the terminal serial enter it */
 		CHECK(pboc_sm4_session_input(&p, random, 7, 0xABCD03E8, in) == 0, "input");
-		check_hex(in, 16, cases[i].hex, "session-key input");
+		expect_hex(in, 16, cases[i].hex, "session-key input");
 	}
 	{
 		struct pboc_sm4_profile bad = profile((enum pboc_sm4_sk_input)7, 0, 0);
@@ -124,8 +122,8 @@ static void cbc_mac_padding(void)
 	static const size_t lens[] = { 0, 1, 15, 16, 18, 22, 32, 33 };
 	uint8_t key[16], iv[16], data[40], padded[64], want[16], got[16];
 
-	t_hex("1A2B3C4D5E6F708192A3B4C5D6E7F809", key, sizeof(key));
-	t_hex("00112233445566778899AABBCCDDEEFF", iv, sizeof(iv));
+	check_hex("1A2B3C4D5E6F708192A3B4C5D6E7F809", key, sizeof(key));
+	check_hex("00112233445566778899AABBCCDDEEFF", iv, sizeof(iv));
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(0xA0 + i);
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
@@ -147,8 +145,8 @@ static void mac_outputs(void)
 	struct pboc_sm4_profile xorh = profile(0, PBOC_SM4_MAC_XOR_HALVES_LEFT4, 0);
 	struct pboc_sm4_profile bad = profile(0, (enum pboc_sm4_mac_output)9, 0);
 
-	t_hex("717B3E899A6A1613C020859128A4E87F", key, sizeof(key));
-	t_hex("000000C8 09 001122334455 20261121073000", data, sizeof(data));
+	check_hex("717B3E899A6A1613C020859128A4E87F", key, sizeof(key));
+	check_hex("000000C8 09 001122334455 20261121073000", data, sizeof(data));
 	CHECK(pboc_sm4_cbc_mac(key, NULL, data, sizeof(data), block) == 0, "block");
 	CHECK(pboc_sm4_mac(&left, key, NULL, data, sizeof(data), mac) == 0, "left4");
 	CHECK(memcmp(mac, block, 4) == 0, "left4 = left 4 bytes of the last block");
@@ -166,13 +164,13 @@ static void tac_keys(void)
 	struct pboc_sm4_profile left = profile(0, 0, PBOC_SM4_TAC_LEFT_HALF);
 	struct pboc_sm4_profile bad = profile(0, 0, (enum pboc_sm4_tac_key)5);
 
-	t_hex("00112233445566778899AABBCCDDEEFF", dtk, sizeof(dtk));
+	check_hex("00112233445566778899AABBCCDDEEFF", dtk, sizeof(dtk));
 	CHECK(pboc_sm4_tac_key(&full, dtk, key) == 0, "full");
-	check_hex(key, 16, "00112233445566778899AABBCCDDEEFF", "TAC key full");
+	expect_hex(key, 16, "00112233445566778899AABBCCDDEEFF", "TAC key full");
 	CHECK(pboc_sm4_tac_key(&xorh, dtk, key) == 0, "xor");
-	check_hex(key, 16, "8888888888888888 8888888888888888", "TAC key xor-halves");
+	expect_hex(key, 16, "8888888888888888 8888888888888888", "TAC key xor-halves");
 	CHECK(pboc_sm4_tac_key(&left, dtk, key) == 0, "left");
-	check_hex(key, 16, "0011223344556677 0011223344556677", "TAC key left-half");
+	expect_hex(key, 16, "0011223344556677 0011223344556677", "TAC key left-half");
 	CHECK(pboc_sm4_tac_key(&bad, dtk, key) == -EINVAL, "bad choice");
 }
 
@@ -200,24 +198,24 @@ static void end_to_end_session(void)
 {
 	uint8_t mk[16], issuer[8], card[8], dpk[16], random[4], sk[16], in[18], mac[4];
 
-	t_hex("0F1E2D3C4B5A69788796A5B4C3D2E1F0", mk, sizeof(mk));
-	t_hex("01011000FFFFFFFF", issuer, sizeof(issuer));
-	t_hex("1000000000100001", card, sizeof(card));
-	t_hex("11223344", random, sizeof(random));
-	t_hex("000000C8 09 001122334455 20261121073000", in, sizeof(in));
+	check_hex("0F1E2D3C4B5A69788796A5B4C3D2E1F0", mk, sizeof(mk));
+	check_hex("01011000FFFFFFFF", issuer, sizeof(issuer));
+	check_hex("1000000000100001", card, sizeof(card));
+	check_hex("11223344", random, sizeof(random));
+	check_hex("000000C8 09 001122334455 20261121073000", in, sizeof(in));
 	CHECK(pboc_sm4_diversify2(mk, issuer, card, dpk) == 0, "dpk");
 	for (size_t i = 0; i < sizeof(e2e_cases) / sizeof(e2e_cases[0]); i++) {
 		const struct e2e *e = &e2e_cases[i];
 		struct pboc_sm4_profile p = profile(e->in, e->out, 0);
 
 		CHECK(pboc_sm4_session_key(&p, dpk, random, 7, 1000, sk) == 0, "sk");
-		check_hex(sk, 16, e->sk, "SM4 session key");
+		expect_hex(sk, 16, e->sk, "SM4 session key");
 		CHECK(pboc_sm4_mac(&p, sk, NULL, in, sizeof(in), mac) == 0, "mac1");
-		check_hex(mac, 4, e->mac1, "SM4 MAC1");
+		expect_hex(mac, 4, e->mac1, "SM4 MAC1");
 		if (!e->mac2)
 			continue;
 		CHECK(pboc_sm4_mac(&p, sk, NULL, in, 4, mac) == 0, "mac2");
-		check_hex(mac, 4, e->mac2, "SM4 MAC2");
+		expect_hex(mac, 4, e->mac2, "SM4 MAC2");
 	}
 }
 
@@ -235,18 +233,18 @@ static void end_to_end_tac(void)
 	};
 	uint8_t mk[16], issuer[8], card[8], dtk[16], tno[6], dt[7], tac[4];
 
-	t_hex("1A2B3C4D5E6F708192A3B4C5D6E7F809", mk, sizeof(mk));
-	t_hex("01011000FFFFFFFF", issuer, sizeof(issuer));
-	t_hex("1000000000100001", card, sizeof(card));
-	t_hex("001122334455", tno, sizeof(tno));
-	t_hex("20261121073000", dt, sizeof(dt));
+	check_hex("1A2B3C4D5E6F708192A3B4C5D6E7F809", mk, sizeof(mk));
+	check_hex("01011000FFFFFFFF", issuer, sizeof(issuer));
+	check_hex("1000000000100001", card, sizeof(card));
+	check_hex("001122334455", tno, sizeof(tno));
+	check_hex("20261121073000", dt, sizeof(dt));
 	CHECK(pboc_sm4_diversify2(mk, issuer, card, dtk) == 0, "dtk");
-	check_hex(dtk, 16, "A28AC602BD2995AC4960CF65CE9A1149", "demo SM4 DTK of sm4.card");
+	expect_hex(dtk, 16, "A28AC602BD2995AC4960CF65CE9A1149", "demo SM4 DTK of sm4.card");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pboc_sm4_profile p = profile(0, cases[i].out, cases[i].key);
 
 		CHECK(pboc_sm4_tac(&p, dtk, 200, 0x09, tno, 1000, dt, tac) == 0, "tac");
-		check_hex(tac, 4, cases[i].tac, "SM4 TAC");
+		expect_hex(tac, 4, cases[i].tac, "SM4 TAC");
 	}
 }
 
@@ -257,10 +255,10 @@ static void tac_layout(void)
 	struct pboc_sm4_profile p =
 	    profile(0, PBOC_SM4_MAC_XOR_HALVES_LEFT4, PBOC_SM4_TAC_LEFT_HALF);
 
-	t_hex("00112233445566778899AABBCCDDEEFF", dtk, sizeof(dtk));
-	t_hex("001122334455", tno, sizeof(tno));
-	t_hex("20261121073000", dt, sizeof(dt));
-	t_hex("000000C8 09 001122334455 000003E8 20261121 073000", in, sizeof(in));
+	check_hex("00112233445566778899AABBCCDDEEFF", dtk, sizeof(dtk));
+	check_hex("001122334455", tno, sizeof(tno));
+	check_hex("20261121073000", dt, sizeof(dt));
+	check_hex("000000C8 09 001122334455 000003E8 20261121 073000", in, sizeof(in));
 	pboc_sm4_tac_key(&p, dtk, key);
 	CHECK(pboc_sm4_mac(&p, key, NULL, in, sizeof(in), a) == 0, "mac");
 	CHECK(pboc_sm4_tac(&p, dtk, 200, 0x09, tno, 1000, dt, b) == 0, "tac");
@@ -279,9 +277,9 @@ int main(void)
 	end_to_end_session();
 	end_to_end_tac();
 	tac_layout();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
+	if (check_failures)
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
 	else
 		printf("SM4 primitives and choices reproduced\n");
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
