@@ -351,14 +351,15 @@ static int run_shift(const char *dir, const char *store_path, struct shift *s,
 int main(int argc, char **argv)
 {
 	static struct shift s;
-	char tmpl[] = "/tmp/ykt-shift-XXXXXX", store_path[256], path[1024];
+	char tmpl[256], store_path[300], path[1024];
 	struct ykt_validator *v = NULL;
 	struct ykt_store *store = NULL;
 	struct sim_card *card;
 	static struct issuer_keys keys;
 
-	if (argc != 4 || !mkdtemp(tmpl))
+	if (argc != 4)
 		return 2;
+	check_tmpdir(tmpl, sizeof(tmpl));
 	snprintf(store_path, sizeof(store_path), "%s/records.db", tmpl);
 	snprintf(path, sizeof(path), "%s/shift.tap", argv[1]);
 	CHECK(read_expectations(path, &s) == 0 && s.n_expect >= atoi(argv[3]),
@@ -383,9 +384,7 @@ int main(int argc, char **argv)
 
 	store_close(store);
 	ykt_validator_free(v);
-	snprintf(path, sizeof(path), "rm -rf '%s'", tmpl);
-	if (system(path) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpl);
+	check_rm_rf(tmpl);
 	printf("%zu records checked, %d failures\n", s.n_recs, check_failures);
 	return check_failures ? 1 : 0;
 }
