@@ -213,14 +213,7 @@ struct tmp {
 static const char *tmp_file(const struct tmp *t, const char *name, const char *text, char *path,
 			    size_t cap)
 {
-	FILE *f;
-
-	snprintf(path, cap, "%s/%s", t->dir, name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	check_write_file(t->dir, name, text, path, cap);
 	return path;
 }
 
