@@ -20,7 +20,7 @@
 /* Next device record number, inside the caller's write transaction so a
  * rolled-back insert does not consume it, and never below a number once
  * handed out even if rows are deleted later. */
-static int next_record_no(struct ykt_store *store, int64_t *ret_no)
+int store_next_record_no(struct ykt_store *store, int64_t *ret_no)
 {
 	sqlite3_stmt *get = store->stmt[STMT_COUNTER_GET];
 	int64_t no;
@@ -98,7 +98,7 @@ int store_intent_add(struct ykt_store *store, struct ykt_purchase_record *rec)
 	r = store_tx_begin(store);
 	if (r < 0)
 		return r;
-	r = next_record_no(store, &row.record_no);
+	r = store_next_record_no(store, &row.record_no);
 	if (r == 0)
 		r = insert_row(store, &row);
 	r = store_tx_end(store, r);

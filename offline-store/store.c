@@ -29,7 +29,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	/* max() with the highest stored number: even a counter row restored
 	 * from an old backup can never hand out a number twice */
 	[STMT_COUNTER_NEXT] = "UPDATE counter SET value = max(value,"
-			      " (SELECT coalesce(max(record_no), 0) FROM purchase)) + 1"
+			      " (SELECT coalesce(max(record_no), 0) FROM purchase),"
+			      " (SELECT coalesce(max(record_no), 0) FROM event)) + 1"
 			      " WHERE name = '" STORE_COUNTER_RECORD_NO "'",
 	[STMT_COUNTER_GET] = "SELECT value FROM counter WHERE name = '" STORE_COUNTER_RECORD_NO "'",
 	[STMT_PURCHASE_INSERT] = store_sql_purchase_insert,
@@ -54,6 +55,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
 	    " coalesce(sum(state = 2), 0), coalesce(sum(upload_state = 0 AND state <> 3), 0)"
 	    " FROM purchase",
+	[STMT_EVENT_INSERT] = store_sql_event_insert,
+	[STMT_EVENT_GET] = store_sql_event_get,
+	[STMT_EVENT_ALL] = store_sql_event_all,
+	[STMT_EVENT_COUNTS] = "SELECT count(*), coalesce(sum(upload_state = 0), 0) FROM event",
 };
 
 int store_sqlite_error(sqlite3 *db, int rc, const char *what, char *errbuf, size_t errbuf_len)
@@ -410,6 +415,15 @@ int store_count(struct ykt_store *store, struct store_counts *ret)
 	store_stmt_release(stmt);
 	if (rc != SQLITE_ROW)
 		return store_sqlite_error(store->db, rc, "count", NULL, 0);
+	stmt = store->stmt[STMT_EVENT_COUNTS];
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		c.events = sqlite3_column_int64(stmt, 0);
+		c.events_pending_upload = sqlite3_column_int64(stmt, 1);
+	}
+	store_stmt_release(stmt);
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, "count events", NULL, 0);
 	*ret = c;
 	return 0;
 }

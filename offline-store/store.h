@@ -161,11 +161,46 @@ int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, i
 /* Latest transaction time stored (Unix seconds), 0 if none. */
 int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s);
 
-/* total includes void records; pending_upload counts records that are not
- * void and not yet acknowledged by the platform. */
+/* Purchases: total includes void records; pending_upload counts records
+ * that are not void and not yet acknowledged by the platform.  Events are
+ * counted apart. */
 struct store_counts {
 	int64_t total, intent, complete, grey, pending_upload;
+	int64_t events, events_pending_upload;
 };
 int store_count(struct ykt_store *store, struct store_counts *ret);
+
+/*
+ * Event records: what happened at the device that clearing or maintenance
+ * must know besides purchases (a PSAM swap with the old and new terminal
+ * numbers, a card locked for the blacklist, ...).  They draw their record
+ * number from the same device counter as purchases and are uploaded the
+ * same way.  The body is a JSON object (at most 4096 bytes) whose fields
+ * depend on the kind; docs/store.md lists the kinds.
+ */
+#define STORE_EVENT_KIND_MAX 24
+#define STORE_EVENT_BODY_MAX 4096
+
+struct ykt_event_record {
+	int64_t record_no; /* assigned by the store */
+	char device_id[33];
+	char kind[STORE_EVENT_KIND_MAX + 1]; /* lower-case letters, digits, '-' */
+	char event_time[15];		     /* YYYYMMDDhhmmss, China Standard Time */
+	int64_t event_unix_s;
+	char body[STORE_EVENT_BODY_MAX + 1]; /* a JSON object */
+	int upload_state;		     /* enum store_upload_state */
+	int64_t created_ms;
+};
+
+/* Write ev durably; assigns ev->record_no.  -EINVAL for a kind, time or
+ * device id out of form or a body that is not a JSON object. */
+int store_event_add(struct ykt_store *store, struct ykt_event_record *ev);
+/* -ENOENT when there is no such event. */
+int store_event_get(struct ykt_store *store, int64_t record_no, struct ykt_event_record *ret);
+/* Every event in record_no order (kind NULL) or those of one kind; cb as
+ * for store_purchase_foreach(). */
+int store_event_foreach(struct ykt_store *store, const char *kind,
+			int (*cb)(const struct ykt_event_record *ev, void *userdata),
+			void *userdata);
 
 #endif
