@@ -9,6 +9,7 @@
 #include "psam.h"
 #include "reader.h"
 #include "sam.h"
+#include "service.h"
 #include "store.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -222,7 +223,11 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
 		return r;
 	}
-	return ykt_loop_run(v->loop);
+	r = ykt_service_ready(v->loop);
+	if (r == 0)
+		r = ykt_loop_run(v->loop);
+	ykt_service_stopping();
+	return r;
 }
 
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
