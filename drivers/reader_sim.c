@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SIM_MAX_STEPS 4096
+#define SIM_MAX_STEPS 1000000 /* a long bench shift; the array grows as read */
 #define SIM_MAX_CARDS 64
 
 enum sim_step_kind { STEP_TAP, STEP_WAIT, STEP_CLOCK };
@@ -248,25 +248,45 @@ static int parse_line(struct ykt_reader *r, struct sim_field *f, const char *scr
 	return -EINVAL;
 }
 
+/* Room for one more step: the array doubles up to SIM_MAX_STEPS. */
+static int field_grow(struct sim_field *f, size_t *cap)
+{
+	struct sim_step *more;
+	size_t n = *cap ? *cap * 2 : 64;
+
+	if (f->n_steps < *cap)
+		return 0;
+	if (*cap == SIM_MAX_STEPS)
+		return -E2BIG;
+	if (n > SIM_MAX_STEPS)
+		n = SIM_MAX_STEPS;
+	more = realloc(f->steps, n * sizeof(*more));
+	if (!more)
+		return -ENOMEM;
+	memset(more + *cap, 0, (n - *cap) * sizeof(*more));
+	f->steps = more;
+	*cap = n;
+	return 0;
+}
+
 static int field_load(struct ykt_reader *r, struct sim_field *f, const char *script)
 {
 	char line[512];
 	int lineno = 0, rc = 0;
+	size_t cap = 0;
 	FILE *fp = fopen(script, "re");
 
 	if (!fp) {
 		ykt_reader_set_error(r, "tap script %s: %s", script, strerror(errno));
 		return -errno;
 	}
-	f->steps = calloc(SIM_MAX_STEPS, sizeof(*f->steps));
-	while (f->steps && rc >= 0 && fgets(line, sizeof(line), fp)) {
+	while (rc >= 0 && fgets(line, sizeof(line), fp)) {
 		char copy[sizeof(line)];
 
 		lineno++;
 		memcpy(copy, line, sizeof(line));
-		if (f->n_steps == SIM_MAX_STEPS)
-			rc = -E2BIG;
-		else
+		rc = field_grow(f, &cap);
+		if (rc == 0)
 			rc = parse_line(r, f, script, line, &f->steps[f->n_steps]);
 		if (rc == -EINVAL) {
 			copy[strcspn(copy, "\r\n")] = '\0';
@@ -277,7 +297,7 @@ static int field_load(struct ykt_reader *r, struct sim_field *f, const char *scr
 			f->n_steps++;
 	}
 	fclose(fp);
-	return !f->steps ? -ENOMEM : rc < 0 ? rc : 0;
+	return rc < 0 ? rc : 0;
 }
 
 static void sim_close(struct ykt_reader *r)
