@@ -206,7 +206,7 @@ static int write_script(const struct bench_shift *sh)
 	f = fopen(path, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "clock 2026-11-21T07:30:00\n");
+	fprintf(f, "clock %s\n", sh->clock);
 	for (int i = 0; i < sh->taps; i++) {
 		fprintf(f, "tap card%02d.card\n", i % sh->cards);
 		if (sh->wait_s > 0)
@@ -228,13 +228,13 @@ static int write_config(const struct bench_shift *sh)
 		 "operator = 0001\ndirection = up\nvehicle = 00032845\nacquirer_city = 1000\n"
 		 "acquirer_institution = 11011000FFFFFFFF\n\n"
 		 "[hardware]\nreader = sim:%s/shift.tap\nsam = sim:%s/psam/psam.psam\n"
-		 "clock = sim:2026-11-21T07:30:00\n\n"
+		 "clock = sim:%s\n\n"
 		 "[store]\npath = %s\nmin_free_bytes = 1048576\n\n"
 		 "[purchase]\nmode = %s\nselect = %s\nfare_fen = 200\n"
 		 "refuse_non_interconnect = yes\nlocal_city = 1000\n"
 		 "clock_floor = 2026-01-01T00:00:00\n",
-		 sh->dir, bench_data_dir(), sh->store, sh->compound ? "compound" : "simple",
-		 sh->ppse ? "ppse" : "direct");
+		 sh->dir, bench_data_dir(), sh->clock, sh->store,
+		 sh->compound ? "compound" : "simple", sh->ppse ? "ppse" : "direct");
 	return write_file(sh->config, text);
 }
 
@@ -247,6 +247,8 @@ int bench_shift_write(struct bench_shift *sh)
 	if (!mkdtemp(sh->dir))
 		return -errno;
 	snprintf(sh->config, sizeof(sh->config), "%s/ykt.conf", sh->dir);
+	if (!sh->clock)
+		sh->clock = "2026-11-21T07:30:00";
 	if (sh->store_path)
 		snprintf(sh->store, sizeof(sh->store), "%s", sh->store_path);
 	else

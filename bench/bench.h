@@ -55,6 +55,7 @@ struct bench_shift {
 	int cards;		/* distinct cards, tapped in turn (at least; up to 64) */
 	int wait_s;		/* sim clock between taps */
 	const char *store_path; /* NULL: DIR/records.db */
+	const char *clock;	/* sim: clock at the start; NULL: 2026-11-21T07:30:00 */
 };
 
 /* Make the directory and write cards, tap script and configuration. The
