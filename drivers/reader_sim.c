@@ -148,17 +148,21 @@ static int sim_start(struct ykt_reader *r)
 }
 
 /* The link model's time for an answered exchange; with realtime, the field
- * takes that long. Exchanges that end in a fault are not modeled. */
+ * takes that long from start_ns, the simulated card's own computing
+ * included (the model's processing time stands for it). Exchanges that end
+ * in a fault are not modeled. */
 static void field_link_time(struct ykt_reader *r, struct sim_reader *s, const uint8_t *capdu,
-			    size_t capdu_len, size_t rapdu_len)
+			    size_t capdu_len, size_t rapdu_len, int64_t start_ns)
 {
 	struct link_timing t;
+	int64_t left;
 
 	if (link_contactless_exchange(&s->link, capdu, capdu_len, rapdu_len, &t) < 0)
 		return;
 	s->link_ns += t.total_ns;
-	if (ykt_reader_env(r)->realtime)
-		ykt_sleep_ns(t.total_ns);
+	left = (int64_t)t.total_ns - (ykt_monotonic_ns() - start_ns);
+	if (ykt_reader_env(r)->realtime && left > 0)
+		ykt_sleep_ns((uint64_t)left);
 }
 
 static uint64_t sim_link_ns(struct ykt_reader *r)
@@ -176,12 +180,13 @@ static int sim_transceive(struct ykt_reader *r, const uint8_t *capdu, size_t cap
 			  uint8_t *rapdu, size_t rapdu_cap, size_t *ret_rapdu_len)
 {
 	struct sim_reader *s = ykt_reader_priv(r);
+	int64_t start_ns = ykt_monotonic_ns();
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
 	rc = sim_field_transceive(s->field, 0, capdu, capdu_len, rapdu, rapdu_cap, ret_rapdu_len);
 	if (rc == 0)
-		field_link_time(r, s, capdu, capdu_len, *ret_rapdu_len);
+		field_link_time(r, s, capdu, capdu_len, *ret_rapdu_len, start_ns);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -244,19 +244,44 @@ static int parse_line(struct sim_field *f, const char *script, char *line, struc
 	return -EINVAL;
 }
 
+/* Room for one more step: the array doubles up to SIM_FIELD_MAX_STEPS. */
+static int field_grow(struct sim_field *f, size_t *cap)
+{
+	struct sim_step *more;
+	size_t n = *cap ? *cap * 2 : 64;
+
+	if (f->n_steps < *cap)
+		return 0;
+	if (*cap == SIM_FIELD_MAX_STEPS)
+		return -E2BIG;
+	if (n > SIM_FIELD_MAX_STEPS)
+		n = SIM_FIELD_MAX_STEPS;
+	more = realloc(f->steps, n * sizeof(*more));
+	if (!more)
+		return -ENOMEM;
+	memset(more + *cap, 0, (n - *cap) * sizeof(*more));
+	f->steps = more;
+	*cap = n;
+	return 0;
+}
+
 static int field_parse(struct sim_field *f, const char *script, FILE *fp, char *err, size_t err_len)
 {
 	char line[512], copy[sizeof(line)];
 	int lineno = 0, rc = 0;
+	size_t cap = 0;
 
 	while (rc >= 0 && fgets(line, sizeof(line), fp)) {
 		lineno++;
 		memcpy(copy, line, sizeof(line));
-		if (f->n_steps == SIM_FIELD_MAX_STEPS) {
+		rc = field_grow(f, &cap);
+		if (rc == -E2BIG) {
 			field_error(err, err_len, "%s: more than %d steps", script,
 				    SIM_FIELD_MAX_STEPS);
-			return -E2BIG;
+			return rc;
 		}
+		if (rc < 0)
+			return rc;
 		rc = parse_line(f, script, line, &f->steps[f->n_steps], err, err_len);
 		if (rc == -EINVAL) {
 			copy[strcspn(copy, "\r\n")] = '\0';
@@ -282,11 +307,6 @@ int sim_field_load(const char *script, struct sim_field **ret_field, char *err, 
 	if (!f)
 		return -ENOMEM;
 	f->last_tap = -1;
-	f->steps = calloc(SIM_FIELD_MAX_STEPS, sizeof(*f->steps));
-	if (!f->steps) {
-		sim_field_free(f);
-		return -ENOMEM;
-	}
 	fp = fopen(script, "re");
 	if (!fp) {
 		rc = -errno;

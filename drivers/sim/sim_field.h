@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_FIELD_MAX_STEPS 4096
+#define SIM_FIELD_MAX_STEPS 1000000 /* a long bench shift; the array grows as read */
 #define SIM_FIELD_MAX_CARDS 64
 
 struct sim_field;
