@@ -30,6 +30,10 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 /* The reader in use (owned by the validator), for tests. */
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v);
 
+/* "adult", "student", "senior", ... for a card type (file 0x15 byte 28);
+ * "other" beyond the known ones.  Static text. */
+const char *ykt_card_type_name(uint8_t type);
+
 /* Print the standard one-line tap summary ("tap N: paid ...") to out. */
 void ykt_tap_print(FILE *out, int n, const struct tap_result *res);
 
