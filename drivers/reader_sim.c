@@ -15,6 +15,9 @@
  *       sw:TARGET:SW   the card refuses the target with status word SW
  *       garble         the card applies the target; its answer arrives cut short
  *     tap cards/adult.card expect=paid debit=yes   read by scenario tests only
+ *     idle                          the field stays empty until the validator
+ *                                   stops (a validator left running for the
+ *                                   operator commands); no end is reported
  *
  * A card file named twice is the same card: its balance and ATC carry over.
  * The field runs in its own thread (it has no file descriptor) and posts
@@ -41,7 +44,7 @@
 #define SIM_MAX_STEPS 4096
 #define SIM_MAX_CARDS 64
 
-enum sim_step_kind { STEP_TAP, STEP_WAIT, STEP_CLOCK };
+enum sim_step_kind { STEP_TAP, STEP_WAIT, STEP_CLOCK, STEP_IDLE };
 enum sim_fault_kind {
 	FAULT_NONE,
 	FAULT_LEAVE_BEFORE,
@@ -240,6 +243,10 @@ static int parse_line(struct ykt_reader *r, struct sim_field *f, const char *scr
 		step->kind = STEP_WAIT;
 		return parse_duration_ms(args, &step->ms) < 0 ? -EINVAL : 1;
 	}
+	if (strcmp(line, "idle") == 0 && !*args) {
+		step->kind = STEP_IDLE;
+		return 1;
+	}
 	if (strcmp(line, "clock") == 0 && ykt_parse_cst_iso(args, &s) == 0) {
 		step->kind = STEP_CLOCK;
 		step->ms = s * 1000;
@@ -366,6 +373,16 @@ static bool field_tap(struct ykt_reader *r, struct sim_field *f, const struct si
 	return !stopping;
 }
 
+/* Nothing more happens in the field until the reader is closed. */
+static bool field_idle(struct sim_field *f)
+{
+	pthread_mutex_lock(&f->lock);
+	while (!f->stopping)
+		pthread_cond_wait(&f->cond, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+	return false;
+}
+
 static void *field_thread(void *userdata)
 {
 	struct ykt_reader *r = userdata;
@@ -378,6 +395,8 @@ static void *field_thread(void *userdata)
 
 		if (step->kind == STEP_TAP)
 			running = field_tap(r, f, step);
+		else if (step->kind == STEP_IDLE)
+			running = field_idle(f);
 		else if (step->kind == STEP_WAIT)
 			ykt_clock_advance(clock, step->ms);
 		else
@@ -394,7 +413,8 @@ static int sim_start(struct ykt_reader *r)
 	struct ykt_clock *clock = ykt_reader_env(r)->clock;
 
 	for (size_t i = 0; i < f->n_steps; i++)
-		if (f->steps[i].kind != STEP_TAP && ykt_clock_advance(clock, 0) < 0)
+		if ((f->steps[i].kind == STEP_WAIT || f->steps[i].kind == STEP_CLOCK) &&
+		    ykt_clock_advance(clock, 0) < 0)
 			return -EOPNOTSUPP; /* a script that moves time needs clock = sim: */
 	if (pthread_create(&f->thread, NULL, field_thread, r))
 		return -EAGAIN;
