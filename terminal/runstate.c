@@ -540,8 +540,10 @@ static void handle_control(struct ykt_runstate *rs)
 	if (path_in(rs->dir, RUNSTATE_CONTROL, path, sizeof(path)) < 0)
 		return;
 	n = read_small_file(path, buf, sizeof(buf));
+	if (n == -EFBIG)
+		log_warn("state", "%s: larger than a request; ignored", path);
 	if (n < 0)
-		return; /* already consumed, or replaced again: the next event has it */
+		return; /* gone, or replaced again: the next event has it */
 	o = json_tokener_parse(buf);
 	n = parse_request(o, &req);
 	json_object_put(o);

@@ -434,6 +434,10 @@ def case_psam_swap(d):
             run.send_signal(signal.SIGTERM)
         out, err = run.communicate(timeout=30)
     check(run.returncode == 0, f"validator after SIGTERM: exit {run.returncode}: {err}")
+    # several renames before the validator looks are read once (the last
+    # request stands); none of the junk ever took it out of service
+    check(err.count("; ignored") >= 1, f"hostile control files: {err}")
+    check(err.count("out of service on request") == 2, f"out of service twice: {err}")
     check("tap 1: paid" in out, f"validator output: {out}")
     doc = status(conf)
     check(doc["validator"]["running"] is False, "validator still reported running")
@@ -461,6 +465,14 @@ def psam_swap_running(d, conf, slot, run):
     rc, out, _ = ykt("selftest", "-c", conf)
     check(rc == 0 and "in use by the running validator" in out, f"selftest running: {out}")
 
+    # hostile control files are ignored (the validator handles them in
+    # order, so by the time the real swap below is acknowledged they were read)
+    control = os.path.join(d, "state", "control")
+    for junk in ('{"request": "out-of-service", "id": "bad id!", "reason": "psam-swap"}',
+                 '{"request": "out-of-service", "id": "x"}', "[1, 2", "{" * 5000 + "x" * 70000):
+        with open(control + ".junk", "w") as f:
+            f.write(junk)
+        os.rename(control + ".junk", control)
     swap = subprocess.Popen([YKT, "psam", "swap", "-c", conf], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     said = read_until(swap.stdout, "press Enter")
