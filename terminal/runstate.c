@@ -131,7 +131,7 @@ int ykt_runstate_open(const char *dir, const char *device_id, struct ykt_runstat
 		return -ENOMEM;
 	snprintf(rs->dir, sizeof(rs->dir), "%s", dir);
 	snprintf(rs->device_id, sizeof(rs->device_id), "%s", device_id ? device_id : "");
-	rs->inotify_fd = rs->pidfd = -1;
+	rs->inotify_fd = rs->pidfd = rs->lock_fd = -1;
 	rs->last_record_no = -1;
 	r = take_lock(rs, &other, errbuf, errbuf_len);
 	if (r < 0) {
@@ -158,7 +158,7 @@ void ykt_runstate_free(struct ykt_runstate *rs)
 		close(rs->inotify_fd);
 	if (rs->pidfd >= 0)
 		close(rs->pidfd);
-	if (rs->lock_fd > 0)
+	if (rs->lock_fd >= 0)
 		close(rs->lock_fd); /* releases the lock */
 	free(rs);
 }
