@@ -59,6 +59,7 @@ static const struct config_key config_keys[] = {
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
 	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
+	{ "store", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, false },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
 	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
 	{ "purchase", "mode", K_ENUM, OFF(mode), 0, 0, mode_choices, false },
@@ -89,6 +90,7 @@ static void config_defaults(struct ykt_config *c)
 	memset(c, 0, sizeof(*c));
 	c->industry = 0x02;
 	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", YKT_DEFAULT_STATE_DIR);
 	c->min_free_bytes = 16u << 20;
 	c->busy_timeout_ms = 50;
 	c->mode = PURCHASE_COMPOUND;

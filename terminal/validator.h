@@ -39,6 +39,10 @@ struct ykt_sam *ykt_validator_sam(struct ykt_validator *v);
  * "mac2" after the feedback). NULL turns it off. */
 void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *userdata);
 
+/* "adult", "student", "senior", ... for a card type (file 0x15 byte 28);
+ * "other" beyond the known ones.  Static text. */
+const char *ykt_card_type_name(uint8_t type);
+
 /* Print the standard one-line tap summary ("tap N: paid ...") to out. */
 void ykt_tap_print(FILE *out, int n, const struct tap_result *res);
 
