@@ -733,6 +733,12 @@ void pn532_chip_tick(struct pn532_chip *c, int64_t now_ns, uint8_t *out, size_t 
 	}
 }
 
+void pn532_chip_resume(struct pn532_chip *c)
+{
+	if (c->stalled)
+		chip_power_on(c);
+}
+
 int64_t pn532_chip_next_deadline(const struct pn532_chip *c)
 {
 	if (c->stalled)

@@ -53,6 +53,9 @@ void pn532_chip_input(struct pn532_chip *chip, const uint8_t *in, size_t len, in
 void pn532_chip_tick(struct pn532_chip *chip, int64_t now_ns, uint8_t *out, size_t out_cap,
 		     size_t *out_len);
 
+/* End a stall now (the chip comes back freshly powered). */
+void pn532_chip_resume(struct pn532_chip *chip);
+
 /* When pn532_chip_tick() has something to do next (monotonic ns), or -1. */
 int64_t pn532_chip_next_deadline(const struct pn532_chip *chip);
 

@@ -16,7 +16,8 @@
  *                  script sets it (China Standard Time)
  *   --ledger       the field's ledger, written when the script is over
  *   --stall        before presenting tap TAP the chip stops answering for
- *                  MS milliseconds, then comes back as freshly powered
+ *                  MS milliseconds (or until SIGUSR1), then comes back as
+ *                  freshly powered
  *   --chunk        longest InDataExchange answer; longer ones are chained
  *                  with MI (the PN532 buffers 262 bytes)
  *   --trace        every frame in and out on stderr
@@ -27,6 +28,7 @@
  *   stall N             the chip stopped answering before tap N
  *   end                 the script is over (the last tap finished)
  * It runs until SIGTERM or SIGINT, and exits 0; 2 on a usage or setup error.
+ * SIGUSR1 ends a stall.
  */
 #include "pn532_chip.h"
 #include "pn532_frame.h"
@@ -45,12 +47,14 @@
 #include <termios.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, resume;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		resume = 1;
+	else
+		stop = 1;
 }
 
 struct emu_args {
@@ -156,27 +160,39 @@ static void write_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
-static int poll_timeout_ms(const struct pn532_chip *chip)
+/* How long ppoll may wait: until the chip's next deadline, or for ever. */
+static struct timespec *poll_timeout(const struct pn532_chip *chip, struct timespec *ts)
 {
 	int64_t deadline = pn532_chip_next_deadline(chip), left;
 
 	if (deadline < 0)
-		return -1;
+		return NULL;
 	left = deadline - ykt_monotonic_ns();
-	return left <= 0 ? 0 : (int)(left / 1000000 + 1);
+	if (left < 0)
+		left = 0;
+	ts->tv_sec = left / 1000000000;
+	ts->tv_nsec = left % 1000000000;
+	return ts;
 }
 
-static void serve(int master, struct pn532_chip *chip)
+/* Signals are blocked but in ppoll, so none is lost between a check of the
+ * flags and the wait. */
+static void serve(int master, struct pn532_chip *chip, const sigset_t *waiting_mask)
 {
 	uint8_t in[512], out[2 * (PN532_FRAME_WIRE_MAX + 16)];
 	struct pollfd pfd = { .fd = master, .events = POLLIN };
+	struct timespec ts;
 
 	while (!stop) {
 		size_t out_len = 0;
-		int r = poll(&pfd, 1, poll_timeout_ms(chip));
+		int r = ppoll(&pfd, 1, poll_timeout(chip, &ts), waiting_mask);
 
 		if (r < 0 && errno != EINTR)
 			return;
+		if (resume) {
+			resume = 0;
+			pn532_chip_resume(chip);
+		}
 		if (r > 0 && (pfd.revents & POLLIN)) {
 			ssize_t n = read(master, in, sizeof(in));
 
@@ -196,6 +212,7 @@ int main(int argc, char **argv)
 	struct sim_field *field = NULL;
 	struct pn532_chip *chip = NULL;
 	char err[512] = "", name[128];
+	sigset_t mask, waiting;
 	int master = -1, slave = -1, rc;
 
 	if (parse_args(argc, argv, &a) < 0)
@@ -214,12 +231,21 @@ int main(int argc, char **argv)
 	}
 	if (a.trace)
 		pn532_chip_trace(chip, stderr);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, &waiting);
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGUSR1);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	printf("pty %s\n", name);
 	fflush(stdout);
-	serve(master, chip);
+	serve(master, chip, &waiting);
 	if (a.opt.ledger_path)
 		sim_field_write_ledger(field, a.opt.ledger_path);
 	pn532_chip_free(chip);
