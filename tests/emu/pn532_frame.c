@@ -106,8 +106,14 @@ enum pn532_rx_event pn532_rx_byte(struct pn532_rx *rx, uint8_t b, const uint8_t 
 
 size_t pn532_frame_build(const uint8_t *data, size_t len, uint8_t *out, size_t out_cap)
 {
+	return pn532_frame_build_tfi(PN532_TFI_CHIP, data, len, out, out_cap);
+}
+
+size_t pn532_frame_build_tfi(uint8_t tfi, const uint8_t *data, size_t len, uint8_t *out,
+			     size_t out_cap)
+{
 	size_t n = len + 1, pos = 0; /* TFI + data */
-	uint8_t sum = PN532_TFI_CHIP;
+	uint8_t sum = tfi;
 
 	if (len == 0 || n > PN532_FRAME_DATA_MAX || out_cap < n + 11)
 		return 0;
@@ -124,7 +130,7 @@ size_t pn532_frame_build(const uint8_t *data, size_t len, uint8_t *out, size_t o
 		out[pos++] = (uint8_t)n;
 		out[pos++] = (uint8_t)(0x100 - ((n >> 8) + (n & 0xFF)));
 	}
-	out[pos++] = PN532_TFI_CHIP;
+	out[pos++] = tfi;
 	for (size_t i = 0; i < len; i++) {
 		out[pos++] = data[i];
 		sum = (uint8_t)(sum + data[i]);

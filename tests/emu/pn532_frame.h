@@ -53,6 +53,9 @@ enum pn532_rx_event pn532_rx_byte(struct pn532_rx *rx, uint8_t b, const uint8_t 
  * normal when it fits, extended otherwise. Returns the bytes written, or 0
  * when out_cap is too small or len out of range. */
 size_t pn532_frame_build(const uint8_t *data, size_t len, uint8_t *out, size_t out_cap);
+/* The same with another TFI (D4: a host frame, for clients of the chip). */
+size_t pn532_frame_build_tfi(uint8_t tfi, const uint8_t *data, size_t len, uint8_t *out,
+			     size_t out_cap);
 
 extern const uint8_t pn532_ack_frame[6];
 extern const uint8_t pn532_error_frame[8];
