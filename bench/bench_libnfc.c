@@ -8,74 +8,74 @@
  *   libnfc   nfc_initiator_transceive_bytes() on a device libnfc opened
  *   driver   ykt_reader_transceive() through the libnfc: reader
  *
- * for the same APDU (SELECT PPSE, 20 bytes out, ~60 back), and the CPU the
- * validator's process spends while the reader waits for a card (getrusage
- * over a few seconds of wall time; the emulator's own CPU is not counted).
+ * for the same APDU (SELECT PPSE, 20 bytes out, 60 back). Each path has its
+ * own emulator, and the three take turns in rounds of 100 exchanges, so
+ * that the load of a shared machine falls on all three alike. Then the CPU
+ * the validator's process spends while the reader waits for a card
+ * (getrusage over some seconds; the emulator's own CPU is not counted).
  *
  * Usage: bench-libnfc EMULATOR DATADIR [APDUS [IDLE_SECONDS]]
  * Prints `name: value unit` lines.
  */
+#include "clock.h"
 #include "emu_proc.h"
 #include "loop.h"
 #include "pn532_frame.h"
 #include "reader.h"
 
-#include "clock.h"
-
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <nfc/nfc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
+#define ROUND  100 /* exchanges per turn */
+#define WARMUP 200 /* exchanges per path before measuring */
+
 static const uint8_t ppse[] = { 0x00, 0xA4, 0x04, 0x00, 0x0E, '2', 'P', 'A', 'Y', '.',
 				'S',  'Y',  'S',  '.',	'D',  'D', 'F', '0', '1', 0x00 };
 
-static char dir[256], data[PATH_MAX], script_text[PATH_MAX + 32];
-static const char *emu_path;
-static int n_apdus = 2000;
-#define WARMUP 200 /* exchanges before measuring */
+enum { RAW, LIBNFC, DRIVER, N_PATHS };
+static const char *const path_names[N_PATHS] = { "raw", "libnfc", "driver" };
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+struct bench {
+	const char *emu_path;
+	char dir[256], script[PATH_MAX + 32];
+	struct emu_proc emu[N_PATHS];
+	int fd;		  /* raw */
+	nfc_context *ctx; /* libnfc */
+	nfc_device *dev;
+	struct ykt_loop *loop; /* driver */
+	struct ykt_reader *reader;
+	bool card; /* the driver reported the card */
+	int64_t *ns[N_PATHS];
+	double cpu_s[N_PATHS]; /* this thread's CPU time in each path's turns */
+	int n;
+};
 
-	return x < y ? -1 : x > y;
-}
-
-/* medians of each stage, for the differences at the end */
-static double p50_raw_us = -1, p50_libnfc_us = -1, p50_driver_us = -1;
-
-static void report(const char *name, int64_t *ns, int n, double *ret_p50_us)
-{
-	qsort(ns, (size_t)n, sizeof(ns[0]), cmp_i64);
-	*ret_p50_us = ns[n / 2] / 1000.0;
-	printf("%s_p50: %.1f us\n", name, ns[n / 2] / 1000.0);
-	printf("%s_p99: %.1f us\n", name, ns[n * 99 / 100] / 1000.0);
-}
-
-static int start(struct emu_proc *emu, const char *sub, const char *text)
+static int start_emulator(struct bench *b, int path)
 {
 	char d[300], script[600];
 	FILE *f;
 
-	snprintf(d, sizeof(d), "%s/%s", dir, sub);
+	snprintf(d, sizeof(d), "%s/%s", b->dir, path_names[path]);
 	mkdir(d, 0700);
 	snprintf(script, sizeof(script), "%s/field.tap", d);
 	f = fopen(script, "w");
 	if (!f)
 		return -errno;
-	fputs(text, f);
+	fputs(b->script, f);
 	fclose(f);
-	return emu_proc_start(emu, emu_path, d, (const char *const[]){ "--script", script, NULL });
+	return emu_proc_start(&b->emu[path], b->emu_path, d,
+			      (const char *const[]){ "--script", script, NULL });
 }
 
 /* ---- raw frames on the pty ---- */
@@ -100,130 +100,182 @@ static int read_exact(int fd, uint8_t *p, size_t n)
 	return 0;
 }
 
-/* One command: its ACK, then its answer frame's data (normal frames). */
-static int raw_cmd(int fd, const uint8_t *cmd, size_t len, uint8_t *ans, size_t *ret_len)
+/* One command: its ACK, then its answer (normal frames). ans[0] is the
+ * TFI, ans[1] the answer code, ans[2] the first data byte. */
+static int raw_cmd(int fd, const uint8_t *cmd, size_t len, uint8_t *ans)
 {
 	uint8_t frame[PN532_FRAME_WIRE_MAX], hdr[6];
 	size_t n = pn532_frame_build_tfi(PN532_TFI_HOST, cmd, len, frame, sizeof(frame));
 
 	if (write(fd, frame, n) != (ssize_t)n || read_exact(fd, hdr, 6) < 0 ||
-	    memcmp(hdr, pn532_ack_frame, 6) != 0 || read_exact(fd, hdr, 5) < 0 || hdr[3] < 2)
+	    memcmp(hdr, pn532_ack_frame, 6) != 0 || read_exact(fd, hdr, 5) < 0 || hdr[3] < 3)
 		return -EIO;
-	if (read_exact(fd, ans, (size_t)hdr[3] + 2) < 0)
-		return -EIO;
-	*ret_len = hdr[3] - 2u; /* without TFI and command code; ans[0] is TFI */
-	return 0;
+	return read_exact(fd, ans, (size_t)hdr[3] + 2);
 }
 
-static void bench_raw(void)
+static int raw_open(struct bench *b)
 {
 	static const uint8_t list_a[] = { 0x4A, 0x01, 0x00 };
-	uint8_t cmd[64] = { 0x40, 0x01 }, ans[300];
-	struct emu_proc emu;
+	uint8_t ans[300];
 	struct termios t;
-	int64_t *ns = calloc((size_t)n_apdus, sizeof(*ns));
-	size_t len;
-	int fd, i = 0;
 
-	if (!ns || start(&emu, "raw", script_text) < 0)
-		return;
-	fd = open(emu.link, O_RDWR | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0 && tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
+	b->fd = open(b->emu[RAW].link, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (b->fd < 0 || tcgetattr(b->fd, &t) < 0)
+		return -errno;
+	cfmakeraw(&t);
+	tcsetattr(b->fd, TCSANOW, &t);
+	return raw_cmd(b->fd, list_a, sizeof(list_a), ans) == 0 && ans[2] == 1 ? 0 : -EIO;
+}
+
+static int raw_exchange(struct bench *b)
+{
+	uint8_t cmd[2 + sizeof(ppse)] = { 0x40, 0x01 }, ans[300];
+
 	memcpy(cmd + 2, ppse, sizeof(ppse));
-	if (fd >= 0 && raw_cmd(fd, list_a, sizeof(list_a), ans, &len) == 0 && ans[2] == 1) {
-		for (i = -WARMUP; i < n_apdus; i++) {
-			int64_t t0 = ykt_monotonic_ns();
-
-			if (raw_cmd(fd, cmd, 2 + sizeof(ppse), ans, &len) < 0 || ans[2] != 0)
-				break;
-			if (i >= 0)
-				ns[i] = ykt_monotonic_ns() - t0;
-		}
-	}
-	if (i == n_apdus)
-		report("raw_roundtrip", ns, n_apdus, &p50_raw_us);
-	else
-		fprintf(stderr, "raw: failed after %d exchanges\n", i);
-	if (fd >= 0)
-		close(fd);
-	emu_proc_stop(&emu);
-	free(ns);
+	return raw_cmd(b->fd, cmd, sizeof(cmd), ans) == 0 && ans[2] == 0 ? 0 : -EIO;
 }
 
 /* ---- libnfc alone ---- */
 
-static void bench_libnfc(void)
+static int libnfc_open(struct bench *b)
 {
 	const nfc_modulation a = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
-	nfc_context *ctx = NULL;
-	nfc_device *dev = NULL;
-	nfc_target target;
 	nfc_connstring conn;
-	struct emu_proc emu;
-	uint8_t rapdu[300];
-	int64_t *ns = calloc((size_t)n_apdus, sizeof(*ns));
-	int i = 0;
+	nfc_target target;
 
-	if (!ns || start(&emu, "libnfc", script_text) < 0)
-		return;
-	nfc_init(&ctx);
-	snprintf(conn, sizeof(conn), "%s", emu.uri + strlen("libnfc:"));
-	if (ctx)
-		dev = nfc_open(ctx, conn);
-	if (dev && nfc_initiator_init(dev) == 0 &&
-	    nfc_initiator_select_passive_target(dev, a, NULL, 0, &target) == 1) {
-		for (i = -WARMUP; i < n_apdus; i++) {
-			int64_t t0 = ykt_monotonic_ns();
-
-			if (nfc_initiator_transceive_bytes(dev, ppse, sizeof(ppse), rapdu,
-							   sizeof(rapdu), 1000) < 2)
-				break;
-			if (i >= 0)
-				ns[i] = ykt_monotonic_ns() - t0;
-		}
-	}
-	if (i == n_apdus)
-		report("libnfc_roundtrip", ns, n_apdus, &p50_libnfc_us);
-	else
-		fprintf(stderr, "libnfc: failed after %d exchanges\n", i);
-	if (dev)
-		nfc_close(dev);
-	if (ctx)
-		nfc_exit(ctx);
-	emu_proc_stop(&emu);
-	free(ns);
+	nfc_init(&b->ctx);
+	if (!b->ctx)
+		return -ENOMEM;
+	snprintf(conn, sizeof(conn), "%s", b->emu[LIBNFC].uri + strlen("libnfc:"));
+	b->dev = nfc_open(b->ctx, conn);
+	if (!b->dev || nfc_initiator_init(b->dev) < 0 ||
+	    nfc_initiator_select_passive_target(b->dev, a, NULL, 0, &target) != 1)
+		return -EIO;
+	return 0;
 }
 
-/* ---- the driver, and its CPU while waiting ---- */
+static int libnfc_exchange(struct bench *b)
+{
+	uint8_t rapdu[300];
 
-struct drv {
-	struct ykt_reader *reader;
-	int64_t *ns;
-	int done;
-};
+	return nfc_initiator_transceive_bytes(b->dev, ppse, sizeof(ppse), rapdu, sizeof(rapdu),
+					      1000) >= 2
+		   ? 0
+		   : -EIO;
+}
+
+/* ---- the driver ---- */
 
 static void on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
 {
-	struct drv *d = userdata;
+	struct bench *b = userdata;
+
+	if (ev->type == YKT_EV_CARD_PRESENT) {
+		b->card = true;
+		ykt_loop_quit(loop, 0); /* exchanges come from this thread, in turns */
+	}
+}
+
+static int driver_open(struct bench *b)
+{
+	struct ykt_reader_env env = { 0 };
+	char err[256] = "";
+	int rc = ykt_loop_new(on_event, b, &b->loop);
+
+	env.loop = b->loop;
+	if (rc == 0)
+		rc = ykt_reader_open(b->emu[DRIVER].uri, &env, &b->reader, err, sizeof(err));
+	if (rc == 0)
+		rc = ykt_reader_start(b->reader);
+	if (rc == 0)
+		ykt_loop_run(b->loop);
+	if (rc < 0 && err[0])
+		fprintf(stderr, "driver: %s\n", err);
+	return rc < 0 ? rc : b->card ? 0 : -EIO;
+}
+
+static int driver_exchange(struct bench *b)
+{
 	uint8_t rapdu[300];
 	size_t len;
 
-	if (ev->type != YKT_EV_CARD_PRESENT)
-		return;
-	for (d->done = -WARMUP; d->done < n_apdus; d->done++) {
-		int64_t t0 = ykt_monotonic_ns();
+	return ykt_reader_transceive(b->reader, ppse, sizeof(ppse), rapdu, sizeof(rapdu), &len);
+}
 
-		if (ykt_reader_transceive(d->reader, ppse, sizeof(ppse), rapdu, sizeof(rapdu),
-					  &len) < 0)
-			break;
-		if (d->done >= 0)
-			d->ns[d->done] = ykt_monotonic_ns() - t0;
+/* ---- measuring ---- */
+
+static double thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
+static int exchange(struct bench *b, int path)
+{
+	return path == RAW	? raw_exchange(b)
+	       : path == LIBNFC ? libnfc_exchange(b)
+				: driver_exchange(b);
+}
+
+static int turns(struct bench *b, int total)
+{
+	for (int path = 0; path < N_PATHS; path++)
+		for (int i = 0; i < WARMUP; i++)
+			if (exchange(b, path) < 0)
+				return -EIO;
+	for (b->n = 0; b->n < total; b->n += ROUND) {
+		for (int path = 0; path < N_PATHS; path++) {
+			double c0 = thread_cpu_s();
+
+			for (int i = b->n; i < b->n + ROUND && i < total; i++) {
+				int64_t t0 = ykt_monotonic_ns();
+
+				if (exchange(b, path) < 0)
+					return -EIO;
+				b->ns[path][i] = ykt_monotonic_ns() - t0;
+			}
+			b->cpu_s[path] += thread_cpu_s() - c0;
+		}
 	}
-	ykt_reader_done(d->reader);
-	ykt_loop_quit(loop, 0);
+	b->n = total;
+	return 0;
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, c = *(const int64_t *)y;
+
+	return a < c ? -1 : a > c;
+}
+
+static double percentile_us(int64_t *ns, int n, int pct)
+{
+	qsort(ns, (size_t)n, sizeof(ns[0]), cmp_i64);
+	return ns[(int64_t)n * pct / 100] / 1000.0;
+}
+
+static void report(struct bench *b)
+{
+	double p50[N_PATHS];
+
+	printf("apdus_per_path: %d\n", b->n);
+	for (int path = 0; path < N_PATHS; path++) {
+		p50[path] = percentile_us(b->ns[path], b->n, 50);
+		printf("%s_roundtrip_p50: %.1f us\n", path_names[path], p50[path]);
+		printf("%s_roundtrip_p90: %.1f us\n", path_names[path],
+		       percentile_us(b->ns[path], b->n, 90));
+		printf("%s_roundtrip_p99: %.1f us\n", path_names[path],
+		       percentile_us(b->ns[path], b->n, 99));
+		printf("%s_cpu_per_apdu: %.1f us\n", path_names[path], 1e6 * b->cpu_s[path] / b->n);
+	}
+	printf("added_by_libnfc_p50: %.1f us\n", p50[LIBNFC] - p50[RAW]);
+	printf("added_by_driver_over_libnfc_p50: %.1f us\n", p50[DRIVER] - p50[LIBNFC]);
+	printf("added_by_driver_and_libnfc_over_raw_p50: %.1f us\n", p50[DRIVER] - p50[RAW]);
+	printf("added_cpu_by_driver_over_libnfc: %.1f us\n",
+	       1e6 * (b->cpu_s[DRIVER] - b->cpu_s[LIBNFC]) / b->n);
 }
 
 static double cpu_s(void)
@@ -235,46 +287,35 @@ static double cpu_s(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
-/* The validator's process while the reader waits: the loop thread sleeps
- * in epoll, the poll thread in libnfc's InAutoPoll. */
-static void idle_cpu(int seconds)
+/* The tap is done; the emulator's card leaves at the driver's first
+ * presence check and its script is over: from then on the reader waits for
+ * a card that never comes. Only the libnfc: reader is open by then. */
+static void idle_cpu(struct bench *b, int seconds)
 {
-	int64_t t0 = ykt_monotonic_ns();
-	double c0 = cpu_s(), wall;
+	int64_t t0;
+	double c0, wall;
 
+	ykt_reader_done(b->reader);
+	ykt_sleep_ns(500000000); /* the removal, then the first poll */
+	t0 = ykt_monotonic_ns();
+	c0 = cpu_s();
 	ykt_sleep_ns((uint64_t)seconds * 1000000000ULL);
 	wall = (ykt_monotonic_ns() - t0) / 1e9;
-	printf("idle_cpu: %.3f %% of a core (%.1f s wall, %.1f ms CPU)\n",
-	       100.0 * (cpu_s() - c0) / wall, wall, 1000.0 * (cpu_s() - c0));
+	printf("idle_cpu: %.3f %% of a core\n", 100.0 * (cpu_s() - c0) / wall);
+	printf("idle_cpu_time: %.2f ms over %.1f s\n", 1000.0 * (cpu_s() - c0), wall);
 }
 
-static void bench_driver(int idle_seconds)
+static void close_all(struct bench *b)
 {
-	struct drv d = { .ns = calloc((size_t)n_apdus, sizeof(int64_t)) };
-	struct ykt_reader_env env = { 0 };
-	struct ykt_loop *loop = NULL;
-	struct emu_proc emu;
-	char err[256] = "";
-
-	if (!d.ns || start(&emu, "driver", script_text) < 0)
-		return;
-	if (ykt_loop_new(on_event, &d, &loop) == 0) {
-		env.loop = loop;
-		if (ykt_reader_open(emu.uri, &env, &d.reader, err, sizeof(err)) == 0 &&
-		    ykt_reader_start(d.reader) == 0)
-			ykt_loop_run(loop);
-	}
-	if (d.done == n_apdus)
-		report("driver_roundtrip", d.ns, n_apdus, &p50_driver_us);
-	else
-		fprintf(stderr, "driver: failed after %d exchanges %s\n", d.done, err);
-	/* the script is over: the reader now waits for a card that never comes */
-	if (d.reader)
-		idle_cpu(idle_seconds);
-	ykt_reader_free(d.reader);
-	ykt_loop_free(loop);
-	emu_proc_stop(&emu);
-	free(d.ns);
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->dev)
+		nfc_close(b->dev);
+	if (b->ctx)
+		nfc_exit(b->ctx);
+	b->fd = -1;
+	b->dev = NULL;
+	b->ctx = NULL;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -287,29 +328,40 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 int main(int argc, char **argv)
 {
-	int idle_seconds = 5;
+	static struct bench b = { .fd = -1 };
+	char data[PATH_MAX];
+	int total = 5000, idle_seconds = 10, rc = 0;
 
 	if (argc < 3 || !realpath(argv[2], data))
 		return 2;
-	emu_path = argv[1];
-	if (argc > 3)
-		n_apdus = atoi(argv[3]) > 0 ? atoi(argv[3]) : n_apdus;
-	if (argc > 4)
-		idle_seconds = atoi(argv[4]) > 0 ? atoi(argv[4]) : idle_seconds;
-	snprintf(dir, sizeof(dir), "/tmp/bench-libnfc-XXXXXX");
-	if (!mkdtemp(dir))
+	b.emu_path = argv[1];
+	if (argc > 3 && atoi(argv[3]) > 0)
+		total = atoi(argv[3]);
+	if (argc > 4 && atoi(argv[4]) > 0)
+		idle_seconds = atoi(argv[4]);
+	snprintf(b.dir, sizeof(b.dir), "/tmp/bench-libnfc-XXXXXX");
+	snprintf(b.script, sizeof(b.script), "tap %s/cards/adult.card\n", data);
+	if (!mkdtemp(b.dir))
 		return 1;
-	snprintf(script_text, sizeof(script_text), "tap %s/cards/adult.card\n", data);
-	printf("apdus: %d\n", n_apdus);
-	bench_raw();
-	bench_libnfc();
-	bench_driver(idle_seconds);
-	if (p50_raw_us >= 0 && p50_libnfc_us >= 0 && p50_driver_us >= 0) {
-		printf("added_by_libnfc_p50: %.1f us\n", p50_libnfc_us - p50_raw_us);
-		printf("added_by_driver_over_libnfc_p50: %.1f us\n", p50_driver_us - p50_libnfc_us);
-		printf("added_by_driver_and_libnfc_over_raw_p50: %.1f us\n",
-		       p50_driver_us - p50_raw_us);
+	for (int path = 0; path < N_PATHS && rc == 0; path++) {
+		b.ns[path] = calloc((size_t)total, sizeof(int64_t));
+		rc = b.ns[path] ? start_emulator(&b, path) : -ENOMEM;
 	}
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	if (rc == 0 && (raw_open(&b) < 0 || libnfc_open(&b) < 0 || driver_open(&b) < 0))
+		rc = -EIO;
+	if (rc == 0 && turns(&b, total) == 0)
+		report(&b);
+	else
+		fprintf(stderr, "bench-libnfc: set-up or exchange failed (%d)\n", rc);
+	close_all(&b);
+	if (b.reader)
+		idle_cpu(&b, idle_seconds);
+	ykt_reader_free(b.reader);
+	ykt_loop_free(b.loop);
+	for (int path = 0; path < N_PATHS; path++) {
+		emu_proc_stop(&b.emu[path]);
+		free(b.ns[path]);
+	}
+	nftw(b.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc < 0;
 }
