@@ -76,6 +76,7 @@ struct nfc_reader {
 	pthread_cond_t cond;
 	enum poll_state state;
 	bool stopping, poll_exited;
+	int n_cards;	 /* cards that answered the poll of this tap */
 	bool card_gone;	 /* the tap's card left (libnfc released it) */
 	bool dev_failed; /* a transceive found the reader not answering */
 	bool outage;	 /* the device is lost and has been reported */
@@ -303,6 +304,7 @@ static int run_tap(struct ykt_reader *r, struct nfc_reader *nr, int n_cards, con
 
 	pthread_mutex_lock(&nr->lock);
 	nr->state = ST_TAP;
+	nr->n_cards = n_cards;
 	nr->card_gone = nr->dev_failed = false;
 	pthread_mutex_unlock(&nr->lock);
 	card_event(r, n_cards, t);
@@ -493,13 +495,16 @@ static int nfc_reader_transceive(struct ykt_reader *r, const uint8_t *capdu, siz
 {
 	struct nfc_reader *nr = ykt_reader_priv(r);
 	bool usable;
-	int rc;
+	int rc, n_cards;
 
 	pthread_mutex_lock(&nr->lock);
 	usable = nr->state == ST_TAP && !nr->card_gone && !nr->dev_failed;
+	n_cards = nr->n_cards;
 	pthread_mutex_unlock(&nr->lock);
 	if (!usable)
 		return YKT_E_CARD_GONE;
+	if (n_cards > 1)
+		return YKT_E_MULTI_CARD; /* which card would answer is the chip's guess */
 	pthread_mutex_lock(&nr->dev_lock);
 	rc = nr->dev ? nfc_initiator_transceive_bytes(nr->dev, capdu, capdu_len, rapdu, rapdu_cap,
 						      TRANSCEIVE_MS)

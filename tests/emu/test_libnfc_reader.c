@@ -4,7 +4,7 @@
  * PN532 emulator, event by event:
  *   1. a Type A card: reported with its UID, answers SELECT;
  *   2. a Type B card: reported with its PUPI, answers SELECT;
- *   3. two cards at once: reported as two (the validator touches neither);
+ *   3. two cards at once: reported as two, and the reader refuses an APDU;
  *   4. the reader stops answering in the middle of a poll: one device error,
  *      and once it answers again the next card is reported;
  *   5. the reader is unplugged (its process killed) and another one appears
@@ -101,6 +101,10 @@ static void on_present(struct t *t, const struct ykt_event *ev)
 		CHECK(ev->uid_len == e->uid_len && memcmp(ev->uid, e->uid, e->uid_len) == 0,
 		      "card %d (%s): UID", n, e->file);
 		select_ppse(t, n);
+	} else {
+		CHECK(ykt_reader_transceive(t->reader, capdu, sizeof(capdu), rapdu, sizeof(rapdu),
+					    &rlen) == YKT_E_MULTI_CARD,
+		      "card %d: two cards, and the reader refuses to talk to either", n);
 	}
 	CHECK(t->errors == (n >= 5   ? 2
 			    : n >= 4 ? 1
