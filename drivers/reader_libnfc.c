@@ -174,7 +174,7 @@ static void device_lost(struct ykt_reader *r, struct nfc_reader *nr, int err)
 	pthread_mutex_unlock(&nr->lock);
 	if (!first)
 		return;
-	log_err("reader", "reader %s lost (%s); opening it again", nr->connstring,
+	log_err("reader", "reader %s unavailable (%s); opening it again", nr->connstring,
 		ykt_strerror(err));
 	post_simple(r, YKT_EV_DEVICE_ERROR, err);
 }
