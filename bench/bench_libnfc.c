@@ -14,8 +14,11 @@
  * the validator's process spends while the reader waits for a card
  * (getrusage over some seconds; the emulator's own CPU is not counted).
  *
- * Usage: bench-libnfc EMULATOR DATADIR [APDUS [IDLE_SECONDS]]
- * Prints `name: value unit` lines.
+ * Usage: bench/libnfc [--apdus N] [--idle-seconds S] [--tiny]
+ *        [--emulator PATH] [--data DIR]
+ * (defaults: 5000 APDUs per path, 10 s idle, the build's emulator and
+ * tests/data; --tiny: 100 and 1, only to show that it runs). Prints
+ * `name: value unit` lines; temporary files under $TMPDIR.
  */
 #include "clock.h"
 #include "emu_proc.h"
@@ -26,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <getopt.h>
 #include <limits.h>
 #include <nfc/nfc.h>
 #include <poll.h>
@@ -326,36 +330,74 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
+struct options {
+	const char *emu_path, *data;
+	int total, idle_seconds;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+		{ "apdus", required_argument, NULL, 'n' },
+		{ "idle-seconds", required_argument, NULL, 'i' },
+		{ "tiny", no_argument, NULL, 't' },
+		{ "emulator", required_argument, NULL, 'e' },
+		{ "data", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n' && atoi(optarg) >= ROUND)
+			o->total = atoi(optarg) / ROUND * ROUND;
+		else if (c == 'i' && atoi(optarg) > 0)
+			o->idle_seconds = atoi(optarg);
+		else if (c == 't') {
+			o->total = ROUND;
+			o->idle_seconds = 1;
+		} else if (c == 'e')
+			o->emu_path = optarg;
+		else if (c == 'd')
+			o->data = optarg;
+		else
+			return -EINVAL;
+	}
+	return optind == argc ? 0 : -EINVAL;
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench b = { .fd = -1 };
+	struct options o = { PN532_EMU, BENCH_DATA_DIR, 5000, 10 };
+	const char *tmp = getenv("TMPDIR");
 	char data[PATH_MAX];
-	int total = 5000, idle_seconds = 10, rc = 0;
+	int rc = 0;
 
-	if (argc < 3 || !realpath(argv[2], data))
+	if (parse_options(argc, argv, &o) < 0 || !realpath(o.data, data)) {
+		fprintf(stderr, "usage: libnfc [--apdus N] [--idle-seconds S] [--tiny] "
+				"[--emulator PATH] [--data DIR]\n");
 		return 2;
-	b.emu_path = argv[1];
-	if (argc > 3 && atoi(argv[3]) > 0)
-		total = atoi(argv[3]);
-	if (argc > 4 && atoi(argv[4]) > 0)
-		idle_seconds = atoi(argv[4]);
-	snprintf(b.dir, sizeof(b.dir), "/tmp/bench-libnfc-XXXXXX");
+	}
+	b.emu_path = o.emu_path;
+	snprintf(b.dir, sizeof(b.dir), "%s/bench-libnfc-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	snprintf(b.script, sizeof(b.script), "tap %s/cards/adult.card\n", data);
 	if (!mkdtemp(b.dir))
 		return 1;
 	for (int path = 0; path < N_PATHS && rc == 0; path++) {
-		b.ns[path] = calloc((size_t)total, sizeof(int64_t));
+		b.ns[path] = calloc((size_t)o.total, sizeof(int64_t));
 		rc = b.ns[path] ? start_emulator(&b, path) : -ENOMEM;
 	}
 	if (rc == 0 && (raw_open(&b) < 0 || libnfc_open(&b) < 0 || driver_open(&b) < 0))
 		rc = -EIO;
-	if (rc == 0 && turns(&b, total) == 0)
+	if (rc == 0)
+		rc = turns(&b, o.total);
+	if (rc == 0)
 		report(&b);
 	else
-		fprintf(stderr, "bench-libnfc: set-up or exchange failed (%d)\n", rc);
+		fprintf(stderr, "bench/libnfc: set-up or exchange failed (%d)\n", rc);
 	close_all(&b);
-	if (b.reader)
-		idle_cpu(&b, idle_seconds);
+	if (b.reader && rc == 0)
+		idle_cpu(&b, o.idle_seconds);
 	ykt_reader_free(b.reader);
 	ykt_loop_free(b.loop);
 	for (int path = 0; path < N_PATHS; path++) {
