@@ -7,7 +7,10 @@
  * The field runs in its own thread (it has no file descriptor) and posts
  * events to the loop; APDUs come from the loop thread. Clock steps of the
  * script move the validator's sim: clock; with realtime, each exchange takes
- * as long as the link model says.
+ * as long as the link model says.  Scan steps hand their code to the sim:
+ * scanner attached to this reader (ykt_reader_sim_attach_scanner), and the
+ * field waits for the validator to be done with it, as it does for a tap:
+ * cards and codes are served in the script's order.
  */
 #include "reader.h"
 #include "reader_sim.h"
@@ -34,6 +37,10 @@ struct sim_reader {
 	bool tap_done, stopping;
 	struct link_contactless link;
 	uint64_t link_ns; /* modeled time of every answered exchange */
+
+	ykt_reader_sim_scan_cb scan_cb; /* the attached sim: scanner, or NULL */
+	void *scan_data;
+	bool scan_done;
 };
 
 static void sim_close(struct ykt_reader *r)
@@ -121,6 +128,24 @@ static bool field_idle(struct sim_reader *s)
 	return false;
 }
 
+/* Show the code to the scanner and wait until the validator is done. */
+static bool field_scan(struct sim_reader *s, const struct sim_field_step *step)
+{
+	bool stopping;
+
+	pthread_mutex_lock(&s->lock);
+	s->scan_done = false;
+	pthread_mutex_unlock(&s->lock);
+	s->scan_cb(step->code, step->code_len, s->scan_data);
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->scan_done && !s->stopping)
+		pthread_cond_wait(&s->cond, &s->lock);
+	stopping = s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return !stopping;
+}
+
 static void *field_thread(void *userdata)
 {
 	struct ykt_reader *r = userdata;
@@ -137,6 +162,8 @@ static void *field_thread(void *userdata)
 			running = field_tap(r, s, &step);
 		else if (step.kind == SIM_FIELD_IDLE)
 			running = field_idle(s);
+		else if (step.kind == SIM_FIELD_SCAN)
+			running = field_scan(s, &step);
 		else if (step.kind == SIM_FIELD_CLOCK_ADVANCE)
 			ykt_clock_advance(clock, step.ms);
 		else if (step.kind == SIM_FIELD_CLOCK_SET)
@@ -154,6 +181,8 @@ static int sim_start(struct ykt_reader *r)
 
 	if (sim_field_moves_time(s->field) && ykt_clock_advance(clock, 0) < 0)
 		return -EOPNOTSUPP; /* a script that moves time needs clock = sim: */
+	if (sim_field_scans(s->field) && !s->scan_cb)
+		return -EOPNOTSUPP; /* a script that scans codes needs scanner = sim: */
 	if (pthread_create(&s->thread, NULL, field_thread, r))
 		return -EAGAIN;
 	s->thread_started = true;
@@ -262,4 +291,32 @@ int ykt_reader_sim_write_ledger(struct ykt_reader *r, const char *path)
 	rc = sim_field_write_ledger(s->field, path);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+int ykt_reader_sim_attach_scanner(struct ykt_reader *r, ykt_reader_sim_scan_cb cb, void *userdata)
+{
+	struct sim_reader *s;
+
+	if (ykt_reader_ops_of(r) != &ykt_reader_sim_ops)
+		return -EINVAL;
+	s = ykt_reader_priv(r);
+	pthread_mutex_lock(&s->lock);
+	s->scan_cb = cb;
+	s->scan_data = userdata;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int ykt_reader_sim_scan_done(struct ykt_reader *r)
+{
+	struct sim_reader *s;
+
+	if (ykt_reader_ops_of(r) != &ykt_reader_sim_ops)
+		return -EINVAL;
+	s = ykt_reader_priv(r);
+	pthread_mutex_lock(&s->lock);
+	s->scan_done = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }

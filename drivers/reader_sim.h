@@ -5,6 +5,7 @@
 #define YKT_READER_SIM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ykt_reader;
 struct sim_card;
@@ -20,5 +21,15 @@ int ykt_reader_sim_tap_exchanges(struct ykt_reader *r);
 /* Write the field's ledger (sim_field_write_ledger) to path; -EINVAL when r
  * is not a sim: reader. */
 int ykt_reader_sim_write_ledger(struct ykt_reader *r, const char *path);
+
+/* Scan steps of the tap script: the field thread calls cb with the code
+ * (valid during the call) and then waits for ykt_reader_sim_scan_done().
+ * Attach before ykt_reader_start(): a script with scan steps and no
+ * scanner does not start (-EOPNOTSUPP).  cb NULL detaches.  -EINVAL when r
+ * is not a sim: reader. */
+typedef void (*ykt_reader_sim_scan_cb)(const uint8_t *code, size_t len, void *userdata);
+int ykt_reader_sim_attach_scanner(struct ykt_reader *r, ykt_reader_sim_scan_cb cb, void *userdata);
+/* The validator is done with the code of the current scan step. */
+int ykt_reader_sim_scan_done(struct ykt_reader *r);
 
 #endif

@@ -47,7 +47,9 @@ struct sim_step {
 	enum sim_field_step_kind kind;
 	int card, card2; /* indexes into cards[]; card2 -1 unless two cards */
 	struct sim_fault fault;
-	int64_t ms; /* wait: delta, clock: absolute */
+	int64_t ms;    /* wait: delta, clock: absolute */
+	uint8_t *code; /* scan: the code's bytes (heap), code_len of them */
+	size_t code_len;
 	/* what happened when the tap was played, for the ledger */
 	bool played, fault_fired;
 	int exchanges;
@@ -61,6 +63,7 @@ struct sim_field {
 	size_t n_steps;
 	size_t next;   /* the step sim_field_next() returns next */
 	int taps;      /* tap steps returned so far */
+	int scans;     /* scan steps returned so far */
 	int last_tap;  /* step index of the open or last tap, -1 none */
 	bool tap_open; /* between a tap step and sim_field_tap_end() */
 	bool gone;     /* the open tap's card(s) left */
@@ -207,6 +210,72 @@ static int parse_tap(struct sim_field *f, const char *script, char *args, struct
 	return 0;
 }
 
+/* A scan's argument: the code as hex, or a file holding its bytes. */
+static int read_code_file(const char *path, struct sim_step *step, char *err, size_t err_len)
+{
+	uint8_t buf[SIM_FIELD_SCAN_MAX + 1];
+	FILE *fp = fopen(path, "re");
+	size_t n;
+
+	if (!fp) {
+		field_error(err, err_len, "code file %s: %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	if (n > SIM_FIELD_SCAN_MAX) {
+		field_error(err, err_len, "code file %s: more than %d bytes", path,
+			    SIM_FIELD_SCAN_MAX);
+		return -E2BIG;
+	}
+	step->code = malloc(n ? n : 1);
+	if (!step->code)
+		return -ENOMEM;
+	memcpy(step->code, buf, n);
+	step->code_len = n;
+	return 0;
+}
+
+static bool all_hex(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return n > 0 && n % 2 == 0 && s[n] == '\0';
+}
+
+/* scan HEX|FILE [expect=...]: a name that is all hex digits must be
+ * written ./NAME to be read as a file. */
+static int parse_scan(const char *script, char *args, struct sim_step *step, char *err,
+		      size_t err_len)
+{
+	char *save = NULL, *arg = strtok_r(args, " \t", &save), *opt;
+	uint8_t buf[SIM_FIELD_SCAN_MAX];
+	char path[PATH_MAX];
+	int n;
+
+	if (!arg)
+		return -EINVAL;
+	step->kind = SIM_FIELD_SCAN;
+	while ((opt = strtok_r(NULL, " \t", &save)))
+		if (strncmp(opt, "expect=", 7) != 0)
+			return -EINVAL; /* for the scenario tests that read the script */
+	if (!all_hex(arg)) {
+		script_path(script, arg, path, sizeof(path));
+		return read_code_file(path, step, err, err_len);
+	}
+	n = ykt_hex_decode_var(arg, buf, sizeof(buf));
+	if (n < 0) {
+		field_error(err, err_len, "scan: more than %d bytes", SIM_FIELD_SCAN_MAX);
+		return -E2BIG;
+	}
+	step->code = malloc((size_t)n);
+	if (!step->code)
+		return -ENOMEM;
+	memcpy(step->code, buf, (size_t)n);
+	step->code_len = (size_t)n;
+	return 0;
+}
+
 /* 1: a step was parsed, 0: a blank or comment line, < 0: an error (-EINVAL
  * for a line that makes no sense, with err left for the caller to fill). */
 static int parse_line(struct sim_field *f, const char *script, char *line, struct sim_step *step,
@@ -226,10 +295,14 @@ static int parse_line(struct sim_field *f, const char *script, char *line, struc
 		*args++ = '\0';
 	while (*args == ' ' || *args == '\t')
 		args++;
-	if (strcmp(line, "tap") != 0)
+	if (strcmp(line, "tap") != 0 && strcmp(line, "scan") != 0)
 		args[strcspn(args, " \t")] = '\0'; /* one argument only */
 	if (strcmp(line, "tap") == 0) {
 		rc = parse_tap(f, script, args, step, err, err_len);
+		return rc < 0 ? rc : 1;
+	}
+	if (strcmp(line, "scan") == 0) {
+		rc = parse_scan(script, args, step, err, err_len);
 		return rc < 0 ? rc : 1;
 	}
 	if (strcmp(line, "wait") == 0) {
@@ -271,12 +344,18 @@ static int field_grow(struct sim_field *f, size_t *cap)
 
 static int field_parse(struct sim_field *f, const char *script, FILE *fp, char *err, size_t err_len)
 {
-	char line[512], copy[sizeof(line)];
+	/* a scan line carries up to 512 bytes of hex */
+	char line[2 * SIM_FIELD_SCAN_MAX + 512], copy[sizeof(line)];
 	int lineno = 0, rc = 0;
 	size_t cap = 0;
 
 	while (rc >= 0 && fgets(line, sizeof(line), fp)) {
 		lineno++;
+		if (!strchr(line, '\n') && !feof(fp)) {
+			field_error(err, err_len, "%s:%d: line longer than %zu characters", script,
+				    lineno, sizeof(line) - 2);
+			return -EINVAL;
+		}
 		memcpy(copy, line, sizeof(line));
 		rc = field_grow(f, &cap);
 		if (rc == -E2BIG) {
@@ -336,6 +415,8 @@ void sim_field_free(struct sim_field *f)
 		sim_card_free(f->cards[i]);
 		free(f->card_paths[i]);
 	}
+	for (size_t i = 0; i < f->n_steps; i++)
+		free(f->steps[i].code);
 	free(f->steps);
 	free(f);
 }
@@ -345,6 +426,14 @@ bool sim_field_moves_time(const struct sim_field *f)
 	for (size_t i = 0; i < f->n_steps; i++)
 		if (f->steps[i].kind == SIM_FIELD_CLOCK_SET ||
 		    f->steps[i].kind == SIM_FIELD_CLOCK_ADVANCE)
+			return true;
+	return false;
+}
+
+bool sim_field_scans(const struct sim_field *f)
+{
+	for (size_t i = 0; i < f->n_steps; i++)
+		if (f->steps[i].kind == SIM_FIELD_SCAN)
 			return true;
 	return false;
 }
@@ -388,6 +477,11 @@ void sim_field_next(struct sim_field *f, struct sim_field_step *ret_step)
 	ret_step->ms = step->ms;
 	if (step->kind == SIM_FIELD_TAP)
 		field_start_tap(f, f->next, ret_step);
+	if (step->kind == SIM_FIELD_SCAN) {
+		ret_step->code = step->code;
+		ret_step->code_len = step->code_len;
+		ret_step->scan_no = ++f->scans;
+	}
 	f->next++;
 }
 

@@ -17,6 +17,8 @@
  *     sw:TARGET:SW   the card refuses the target with status word SW
  *     garble         the card applies the target; its answer arrives cut short
  *   tap cards/adult.card expect=paid debit=yes   read by scenario tests only
+ *   scan HEX | scan FILE          a code shown to the QR scanner (its bytes, hex
+ *                                 or a file's content), until the validator is done
  *
  * A card file named twice is the same card: its balance and ATC carry over.
  * The field keeps, per tap, how many APDUs the validator sent and whether
@@ -43,6 +45,7 @@
 
 #define SIM_FIELD_MAX_STEPS 1000000 /* a long bench shift; the array grows as read */
 #define SIM_FIELD_MAX_CARDS 64
+#define SIM_FIELD_SCAN_MAX  512 /* bytes of one scanned code (the scanner's frame limit) */
 
 struct sim_field;
 struct sim_card;
@@ -54,6 +57,7 @@ enum sim_field_step_kind {
 	SIM_FIELD_END,		 /* the script is over (and stays over) */
 	SIM_FIELD_IDLE,		 /* `idle`: the field stays empty until the driver stops;
 				  * a validator left running for the operator commands */
+	SIM_FIELD_SCAN,		 /* `scan`: a code shown to the QR scanner */
 };
 
 struct sim_field_step {
@@ -61,6 +65,11 @@ struct sim_field_step {
 	int64_t ms;
 	int tap_no;	/* SIM_FIELD_TAP: taps so far, from 1 */
 	size_t n_cards; /* SIM_FIELD_TAP: 1, or 2 for two cards at once */
+	/* SIM_FIELD_SCAN: the code's bytes (owned by the field, valid until
+	 * sim_field_free) and their count, 0 to SIM_FIELD_SCAN_MAX */
+	const uint8_t *code;
+	size_t code_len;
+	int scan_no; /* SIM_FIELD_SCAN: scans so far, from 1 */
 };
 
 /* Load a tap script and every card it names (paths relative to the
@@ -75,6 +84,10 @@ void sim_field_free(struct sim_field *f);
 /* true when the script has clock or wait steps (its reader then needs a
  * clock the field can move). */
 bool sim_field_moves_time(const struct sim_field *f);
+
+/* true when the script has scan steps (its reader then needs a scanner to
+ * hand the codes to). */
+bool sim_field_scans(const struct sim_field *f);
 
 /* The next step. An open tap ends first (sim_field_tap_end). A tap step
  * resets its card(s) as a power-up does (a random-UID card draws a new UID)

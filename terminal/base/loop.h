@@ -23,6 +23,7 @@ enum ykt_event_type {
 	YKT_EV_SAM_INSERTED,
 	YKT_EV_SAM_REMOVED,
 	YKT_EV_DEVICE_ERROR, /* a driver lost its device; err says why */
+	YKT_EV_CODE_SCANNED, /* a scanner framed a code: take it (drivers/scanner.h) */
 };
 
 struct ykt_event {

@@ -210,6 +210,8 @@ static void field_advance(struct pn532_chip *c)
 			clock_write(c);
 			continue;
 		}
+		if (st.kind == SIM_FIELD_SCAN)
+			continue; /* a code for a QR scanner: the PN532 sees nothing */
 		if (st.kind == SIM_FIELD_TAP) {
 			c->tap = TAP_OPEN;
 			c->tap_no = st.tap_no;

@@ -216,6 +216,64 @@ static void ledger(void)
 	sim_field_free(f);
 }
 
+/* scan steps: hex inline or a file's bytes, read only by the scanner */
+static void scans(void)
+{
+	char text[4096], line[1200], path[600], err[512] = "";
+	struct sim_field_step st;
+	struct sim_field *f;
+	int rc;
+
+	check_write_file(tmp, "code.bin", "\x80\x01\x02", path, sizeof(path));
+	check_write_file(tmp, "cafe", "xyz", path, sizeof(path));
+	memset(line, 'A', 1024); /* 512 bytes: the most a scan may be */
+	line[1024] = '\0';
+	snprintf(text, sizeof(text),
+		 "scan 8001ff expect=qr-paid\ntap %s/cards/adult.card\nscan code.bin\n"
+		 "scan ./cafe\nscan %s\n",
+		 data_dir, line);
+	f = load_ok(text);
+	if (!f)
+		return;
+	CHECK(sim_field_scans(f) && !sim_field_moves_time(f), "scans, no time");
+	sim_field_next(f, &st);
+	CHECK(st.kind == SIM_FIELD_SCAN && st.scan_no == 1, "scan 1");
+	CHECK_HEX(st.code, st.code_len, "80 01 FF");
+	sim_field_next(f, &st);
+	CHECK(st.kind == SIM_FIELD_TAP && st.tap_no == 1, "the tap between the scans");
+	sim_field_next(f, &st);
+	CHECK(st.kind == SIM_FIELD_SCAN && st.scan_no == 2, "scan 2");
+	CHECK_HEX(st.code, st.code_len, "80 01 02");
+	sim_field_next(f, &st);
+	CHECK(st.kind == SIM_FIELD_SCAN && st.code_len == 3 && !memcmp(st.code, "xyz", 3),
+	      "a file named in hex digits, as ./NAME");
+	sim_field_next(f, &st);
+	CHECK(st.kind == SIM_FIELD_SCAN && st.code_len == 512 && st.code[511] == 0xAA, "512 bytes");
+	sim_field_next(f, &st);
+	CHECK_INT(st.kind, SIM_FIELD_END);
+	sim_field_free(f);
+
+	f = load_ok("# nothing\n");
+	CHECK(f && !sim_field_scans(f), "no scans in an empty script");
+	sim_field_free(f);
+
+	snprintf(text, sizeof(text), "scan %sAA\n", line);
+	load_script("big.tap", text, err, sizeof(err), &rc);
+	CHECK(rc == -E2BIG && strstr(err, "big.tap:1: scan: more than 512 bytes"), "%d %s", rc,
+	      err);
+	load_script("odd.tap", "scan missing.bin\n", err, sizeof(err), &rc);
+	CHECK(rc < 0 && strstr(err, "odd.tap:1: code file"), "%d %s", rc, err);
+	load_script("noarg.tap", "scan\n", err, sizeof(err), &rc);
+	CHECK(rc == -EINVAL, "scan needs a code: %d", rc);
+	load_script("opt.tap", "scan 80 debit=yes\n", err, sizeof(err), &rc);
+	CHECK(rc == -EINVAL, "scan takes expect= only: %d", rc);
+	memset(text, 'A', 3000);
+	memcpy(text, "scan ", 5);
+	text[3000] = '\0';
+	load_script("long.tap", text, err, sizeof(err), &rc);
+	CHECK(rc == -EINVAL && strstr(err, "long.tap:1: line longer than"), "%d %s", rc, err);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -229,6 +287,7 @@ int main(int argc, char **argv)
 	sequence();
 	faults();
 	ledger();
+	scans();
 	check_rm_rf(tmp);
 	free(data_dir);
 	return check_result();
