@@ -127,11 +127,72 @@ static const char migration_2[] =
 	"ALTER TABLE purchase ADD COLUMN upload_ms INTEGER"
 	"  CHECK (upload_ms IS NULL OR upload_ms >= 0);"
 	"PRAGMA user_version = 2;";
+
+/* Version 3: QR code records (T-Union QR, JT/T 1179): the full code for
+ * clearing, what the validator read from it, the verdict, the fare, and
+ * where; record numbers from the same device counter.  A code is charged
+ * at most once per device (the partial unique index), and a refused code
+ * never charges anything. */
+static const char migration_3[] =
+	"INSERT INTO meta (key, value) VALUES"
+	" ('schema_3', 'QR code records'),"
+	" ('schema_3_applied_unix_s', strftime('%s', 'now'));"
+	"CREATE TABLE qr ("
+	" record_no INTEGER PRIMARY KEY CHECK (record_no > 0),"
+	" device_id TEXT NOT NULL"
+	"  CHECK (length(CAST(device_id AS BLOB)) BETWEEN 1 AND 32),"
+	" verdict TEXT NOT NULL"
+	"  CHECK (length(verdict) BETWEEN 1 AND 24 AND verdict NOT GLOB '*[^a-z-]*'),"
+	" code BLOB NOT NULL"
+	"  CHECK (typeof(code) = 'blob' AND length(code) BETWEEN 1 AND 512),"
+	" code_sha256 BLOB NOT NULL"
+	"  CHECK (typeof(code_sha256) = 'blob' AND length(code_sha256) = 32),"
+	" version INTEGER NOT NULL CHECK (version BETWEEN 0 AND 255),"
+	" ca_index INTEGER NOT NULL CHECK (ca_index BETWEEN 0 AND 255),"
+	" issuer_id TEXT NOT NULL"
+	"  CHECK (length(issuer_id) = 8 AND issuer_id NOT GLOB '*[^0-9A-F]*'),"
+	" user_account TEXT NOT NULL"
+	"  CHECK (length(user_account) = 20 AND user_account NOT GLOB '*[^0-9A-F]*'),"
+	" payment_account TEXT NOT NULL"
+	"  CHECK (length(payment_account) = 32 AND payment_account NOT GLOB '*[^0-9A-F]*'),"
+	" institution TEXT NOT NULL"
+	"  CHECK (length(institution) = 8 AND institution NOT GLOB '*[^0-9A-F]*'),"
+	" platform TEXT NOT NULL"
+	"  CHECK (length(platform) = 8 AND platform NOT GLOB '*[^0-9A-F]*'),"
+	" account_type INTEGER NOT NULL CHECK (account_type BETWEEN 0 AND 255),"
+	" single_limit_fen INTEGER NOT NULL CHECK (single_limit_fen BETWEEN 0 AND 16777215),"
+	" generated_utc INTEGER NOT NULL CHECK (generated_utc BETWEEN 0 AND 4294967295),"
+	" validity_s INTEGER NOT NULL CHECK (validity_s BETWEEN 0 AND 65535),"
+	" card_type INTEGER NOT NULL CHECK (card_type BETWEEN 0 AND 255),"
+	" nominal_fen INTEGER NOT NULL CHECK (nominal_fen BETWEEN 0 AND 100000000),"
+	" amount_fen INTEGER NOT NULL CHECK (amount_fen BETWEEN 0 AND 100000000),"
+	" discount_fen INTEGER NOT NULL CHECK (discount_fen BETWEEN 0 AND 100000000),"
+	" txn_time TEXT NOT NULL"
+	"  CHECK (length(txn_time) = 14 AND txn_time NOT GLOB '*[^0-9]*'),"
+	" txn_unix_s INTEGER NOT NULL CHECK (typeof(txn_unix_s) = 'integer'),"
+	" industry INTEGER NOT NULL CHECK (industry BETWEEN 0 AND 255),"
+	" line TEXT NOT NULL CHECK (length(CAST(line AS BLOB)) <= 8),"
+	" direction TEXT NOT NULL CHECK (length(CAST(direction AS BLOB)) <= 8),"
+	" vehicle TEXT NOT NULL CHECK (length(CAST(vehicle AS BLOB)) <= 16),"
+	" station TEXT NOT NULL CHECK (length(CAST(station AS BLOB)) <= 8),"
+	" operator_code TEXT NOT NULL CHECK (length(CAST(operator_code AS BLOB)) <= 8),"
+	" upload_state INTEGER NOT NULL CHECK (upload_state IN (0, 1, 2, 3)),"
+	" upload_reason TEXT CHECK (upload_reason IS NULL"
+	"  OR length(CAST(upload_reason AS BLOB)) <= 200),"
+	" upload_ms INTEGER CHECK (upload_ms IS NULL OR upload_ms >= 0),"
+	" created_ms INTEGER NOT NULL CHECK (created_ms >= 0),"
+	" CHECK (verdict = 'ok' OR (amount_fen = 0 AND discount_fen = 0)),"
+	" UNIQUE (device_id, record_no));"
+	"CREATE UNIQUE INDEX qr_charged_code ON qr (code_sha256) WHERE verdict = 'ok';"
+	"CREATE INDEX qr_upload_state ON qr (upload_state);"
+	"CREATE INDEX qr_txn_unix_s ON qr (txn_unix_s);"
+	"PRAGMA user_version = 3;";
 /* clang-format on */
 
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

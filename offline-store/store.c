@@ -31,7 +31,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	 * from an old backup can never hand out a number twice */
 	[STMT_COUNTER_NEXT] = "UPDATE counter SET value = max(value,"
 			      " (SELECT coalesce(max(record_no), 0) FROM purchase),"
-			      " (SELECT coalesce(max(record_no), 0) FROM event)) + 1"
+			      " (SELECT coalesce(max(record_no), 0) FROM event),"
+			      " (SELECT coalesce(max(record_no), 0) FROM qr)) + 1"
 			      " WHERE name = '" STORE_COUNTER_RECORD_NO "'",
 	[STMT_COUNTER_GET] = "SELECT value FROM counter WHERE name = '" STORE_COUNTER_RECORD_NO "'",
 	[STMT_PURCHASE_INSERT] = store_sql_purchase_insert,
@@ -53,7 +54,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_PURCHASE_FIND_GREY] = "SELECT record_no FROM purchase WHERE card_serial = ?1"
 				    " AND state = 2 AND txn_unix_s >= ?2"
 				    " ORDER BY record_no DESC LIMIT 1",
-	[STMT_LAST_TXN_TIME] = "SELECT coalesce(max(txn_unix_s), 0) FROM purchase",
+	[STMT_LAST_TXN_TIME] = "SELECT max((SELECT coalesce(max(txn_unix_s), 0) FROM purchase),"
+			       " (SELECT coalesce(max(txn_unix_s), 0) FROM qr))",
 	[STMT_COUNTS] =
 	    "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
 	    " coalesce(sum(state = 2), 0), coalesce(sum(upload_state = 0 AND state <> 3), 0)"
@@ -62,6 +64,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_EVENT_GET] = store_sql_event_get,
 	[STMT_EVENT_ALL] = store_sql_event_all,
 	[STMT_EVENT_COUNTS] = "SELECT count(*), coalesce(sum(upload_state = 0), 0) FROM event",
+	[STMT_QR_INSERT] = store_sql_qr_insert,
+	[STMT_QR_GET] = store_sql_qr_get,
+	[STMT_QR_ALL] = store_sql_qr_all,
+	[STMT_QR_COUNTS] =
+	    "SELECT coalesce(sum(verdict = 'ok'), 0), coalesce(sum(verdict <> 'ok'), 0),"
+	    " coalesce(sum(upload_state = 0), 0) FROM qr",
 };
 
 int store_sqlite_error(sqlite3 *db, int rc, const char *what, char *errbuf, size_t errbuf_len)
@@ -497,6 +505,16 @@ int store_count(struct ykt_store *store, struct store_counts *ret)
 	store_stmt_release(stmt);
 	if (rc != SQLITE_ROW)
 		return store_sqlite_error(store->db, rc, "count events", NULL, 0);
+	stmt = store->stmt[STMT_QR_COUNTS];
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		c.qr_charged = sqlite3_column_int64(stmt, 0);
+		c.qr_refused = sqlite3_column_int64(stmt, 1);
+		c.qr_pending_upload = sqlite3_column_int64(stmt, 2);
+	}
+	store_stmt_release(stmt);
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, "count QR records", NULL, 0);
 	*ret = c;
 	return 0;
 }

@@ -178,7 +178,8 @@ int store_purchase_foreach(struct ykt_store *store,
 int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
 			     struct ykt_purchase_record *ret);
 
-/* Latest transaction time stored (Unix seconds), 0 if none. */
+/* Latest transaction time stored, purchase or QR code (Unix seconds), 0 if
+ * none. */
 int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s);
 
 /* Purchases: total includes void records; pending_upload counts records
@@ -187,6 +188,7 @@ int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s);
 struct store_counts {
 	int64_t total, intent, complete, grey, pending_upload;
 	int64_t events, events_pending_upload;
+	int64_t qr_charged, qr_refused, qr_pending_upload; /* QR code records */
 };
 int store_count(struct ykt_store *store, struct store_counts *ret);
 
@@ -222,5 +224,58 @@ int store_event_get(struct ykt_store *store, int64_t record_no, struct ykt_event
 int store_event_foreach(struct ykt_store *store, const char *kind,
 			int (*cb)(const struct ykt_event_record *ev, void *userdata),
 			void *userdata);
+
+/*
+ * QR code records (T-Union QR, JT/T 1179; docs/qr.md "Records"): one per
+ * code the validator decided on, charged (verdict "ok") or refused (the
+ * verdict key, nothing charged).  The full code goes to clearing; the fields
+ * beside it are what the validator read from it, for people and queries.
+ * Record numbers come from the same device counter as purchases and events.
+ */
+#define STORE_QR_CODE_MAX    512
+#define STORE_QR_VERDICT_MAX 24
+
+struct ykt_qr_record {
+	int64_t record_no; /* assigned by the store */
+	char device_id[33];
+	char verdict[STORE_QR_VERDICT_MAX + 1]; /* "ok": charged; else why refused */
+	uint8_t code[STORE_QR_CODE_MAX];	/* the code as scanned */
+	size_t code_len;
+	uint8_t code_sha256[32]; /* the caller's SHA-256 of code */
+	/* read from the code */
+	uint8_t version, ca_index;
+	char issuer_id[9];	   /* certificate issuer id, 8 hex */
+	char user_account[21];	   /* 20 hex */
+	char payment_account[33];  /* 32 hex */
+	char institution[9];	   /* 8 hex */
+	char platform[9];	   /* 8 hex */
+	uint8_t account_type;	   /* 00/01 normal, 02 student, 03 senior, 04 test, 05 military */
+	uint32_t single_limit_fen; /* 3 bytes in the code */
+	int64_t generated_utc;	   /* Unix seconds */
+	uint16_t validity_s;
+	/* the fare */
+	uint8_t card_type; /* the card type whose charge_percent applied */
+	int64_t nominal_fen, amount_fen, discount_fen;
+	char txn_time[15]; /* YYYYMMDDhhmmss, China Standard Time */
+	int64_t txn_unix_s;
+	/* where */
+	uint8_t industry;
+	char line[9], direction[9], vehicle[17], station[9], operator_code[9];
+	int upload_state; /* enum store_upload_state */
+	int64_t created_ms;
+};
+
+/* Write rec durably; assigns rec->record_no.  -EINVAL for a field out of
+ * form (a refused code with an amount, a code of 0 or more than 512
+ * bytes, ...); YKT_E_STORE_DUP when rec is charged ("ok") and a charged
+ * record with the same code_sha256 is stored already. */
+int store_qr_add(struct ykt_store *store, struct ykt_qr_record *rec);
+/* -ENOENT when there is no such record. */
+int store_qr_get(struct ykt_store *store, int64_t record_no, struct ykt_qr_record *ret);
+/* Every QR record in record_no order (charged_since < 0), or the charged
+ * ones with txn_unix_s >= charged_since (the scan guard at start); cb as
+ * for store_purchase_foreach(). */
+int store_qr_foreach(struct ykt_store *store, int64_t charged_since,
+		     int (*cb)(const struct ykt_qr_record *rec, void *userdata), void *userdata);
 
 #endif

@@ -45,6 +45,10 @@ enum store_stmt {
 	STMT_EVENT_GET,
 	STMT_EVENT_ALL,
 	STMT_EVENT_COUNTS,
+	STMT_QR_INSERT,
+	STMT_QR_GET,
+	STMT_QR_ALL,
+	STMT_QR_COUNTS,
 	STMT__COUNT
 };
 
@@ -124,6 +128,12 @@ int store_next_record_no(struct ykt_store *store, int64_t *ret_no);
 extern const char store_sql_event_insert[];
 extern const char store_sql_event_get[];
 extern const char store_sql_event_all[];
+
+/* ---- qr_record.c ---- */
+
+extern const char store_sql_qr_insert[];
+extern const char store_sql_qr_get[];
+extern const char store_sql_qr_all[];
 
 /* ---- purchase_check.c ---- */
 
