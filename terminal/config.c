@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "reader.h"
 #include "sam.h"
+#include "scanner.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
 
@@ -27,7 +28,8 @@ enum key_kind {
 	K_READER,
 	K_SAM,
 	K_CLOCK,
-	K_PATH
+	K_PATH,
+	K_SCANNER,
 };
 
 struct config_key {
@@ -58,6 +60,7 @@ static const struct config_key config_keys[] = {
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
+	{ "hardware", "scanner", K_SCANNER, OFF(scanner_uri), 0, 0, NULL, false },
 	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
 	{ "store", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, false },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
@@ -74,6 +77,10 @@ static const struct config_key config_keys[] = {
 	{ "purchase", "clock_tolerance_s", K_INT, OFF(clock_tolerance_s), 0, 86400, NULL, false },
 	{ "purchase", "grey_window_s", K_INT, OFF(grey_window_s), 0, 86400, NULL, false },
 	{ "purchase", "clock_floor", K_TIME, OFF(clock_floor_unix_s), 0, 0, NULL, false },
+	{ "qr", "bounce_s", K_INT, OFF(qr_bounce_s), 0, 60, NULL, false },
+	{ "qr", "repeat_window_s", K_INT, OFF(qr_repeat_window_s), 0, 86400, NULL, false },
+	{ "qr", "future_tolerance_s", K_INT, OFF(qr_future_tolerance_s), 0, 3600, NULL, false },
+	{ "qr", "accept_test_accounts", K_BOOL, OFF(qr_accept_test_accounts), 0, 0, NULL, false },
 };
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -84,6 +91,22 @@ struct config_parse {
 	char detail[200]; /* what the setter found wrong */
 	char err[400];	  /* first error: "[section] key: detail" */
 };
+
+/* QR account types (field 8) to card types: normal and test accounts pay as
+ * adults (01), students (02) and seniors (03) as those cards; military
+ * accounts as adults unless the operator says otherwise (no card type is
+ * theirs).  Types above 05 are refused before any fare applies. */
+static void config_qr_account_defaults(struct ykt_config *c)
+{
+	static const uint8_t card_type[] = {
+		[QR_ACCOUNT_NORMAL] = 0x01,  [QR_ACCOUNT_NORMAL_1] = 0x01,
+		[QR_ACCOUNT_STUDENT] = 0x02, [QR_ACCOUNT_SENIOR] = 0x03,
+		[QR_ACCOUNT_TEST] = 0x01,    [QR_ACCOUNT_MILITARY] = 0x01,
+	};
+
+	memset(c->qr_card_type, 0x01, sizeof(c->qr_card_type));
+	memcpy(c->qr_card_type, card_type, sizeof(card_type));
+}
 
 static void config_defaults(struct ykt_config *c)
 {
@@ -101,6 +124,10 @@ static void config_defaults(struct ykt_config *c)
 	c->clock_tolerance_s = 300;
 	c->grey_window_s = 600;
 	memset(c->charge_percent, 100, sizeof(c->charge_percent));
+	c->qr_bounce_s = 2;
+	c->qr_repeat_window_s = 60;
+	c->qr_future_tolerance_s = 20;
+	config_qr_account_defaults(c);
 }
 
 static int set_int(const struct config_key *k, void *field, const char *value, char *err, size_t n)
@@ -199,6 +226,11 @@ static int set_uri(const struct config_parse *p, const struct config_key *k, cha
 			 ykt_sam_schemes());
 		return -EINVAL;
 	}
+	if (k->kind == K_SCANNER && !ykt_scanner_scheme_known(value)) {
+		snprintf(err, n, "unknown driver in '%s' (this build has: %s)", value,
+			 ykt_scanner_schemes());
+		return -EINVAL;
+	}
 	if (k->kind == K_CLOCK)
 		return set_clock(p, k, field, value, err, n);
 	return set_path(p, field, k->size, value, strncmp(value, "sim:", 4) == 0 ? "sim:" : value,
@@ -292,6 +324,125 @@ static int set_charge_percent(struct config_parse *p, const char *name, const ch
 	return set_int(&pct, &p->cfg->charge_percent[type], value, p->detail, sizeof(p->detail));
 }
 
+/* [qr_account_types] 02 = 02: QR account type (hex) pays as that card type */
+static int set_qr_account_type(struct config_parse *p, const char *name, const char *value)
+{
+	uint8_t account, card;
+
+	if (ykt_hex_decode(name, &account, 1) < 0) {
+		snprintf(p->detail, sizeof(p->detail), "account type '%s' is not one hex byte",
+			 name);
+		return -EINVAL;
+	}
+	if (ykt_hex_decode(value, &card, 1) < 0) {
+		snprintf(p->detail, sizeof(p->detail), "card type '%s' is not one hex byte", value);
+		return -EINVAL;
+	}
+	p->cfg->qr_card_type[account] = card;
+	return 0;
+}
+
+/* The hex digits of a key file (white space between them allowed), at most
+ * cap bytes of key. */
+static int read_key_file(const struct config_parse *p, const char *name, uint8_t *out, size_t cap)
+{
+	char path[PATH_MAX], text[512], digits[sizeof(text)];
+	size_t n = 0, len;
+	FILE *f;
+
+	int w = name[0] == '/' || !p->dir[0] ? snprintf(path, sizeof(path), "%s", name)
+					     : snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+
+	if (w < 0 || (size_t)w >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')
+			continue;
+		digits[n++] = text[i];
+	}
+	digits[n] = '\0';
+	return len == sizeof(text) - 1 ? -E2BIG : ykt_hex_decode_var(digits, out, cap);
+}
+
+/* A root key's point: 33 bytes compressed, 65 uncompressed, or the 64
+ * bytes x || y of a root key file (the 04 is put in front). */
+static int qr_root_point(const struct config_parse *p, const char *key, struct qr_root_key *k)
+{
+	uint8_t buf[QR_ROOT_PUBKEY_MAX + 1];
+	bool hex = strspn(key, "0123456789abcdefABCDEF") == strlen(key);
+	int n = hex ? ykt_hex_decode_var(key, buf, sizeof(buf))
+		    : read_key_file(p, key, buf, sizeof(buf));
+
+	if (n == 64) {
+		memmove(buf + 1, buf, 64);
+		buf[0] = 0x04;
+		n = 65;
+	}
+	if (n == -ENOENT || n == -EACCES)
+		return n;
+	if (n != 33 && n != 65)
+		return -EINVAL;
+	memcpy(k->pubkey, buf, (size_t)n);
+	k->pubkey_len = (uint8_t)n;
+	return 0;
+}
+
+/* [qr] root_key = VERSION INDEX EXPIRY KEY, e.g.
+ * root_key = 80 01 2030-12-31T23:59:59 keys/qr-root-80-01.hex */
+static int set_qr_root(struct config_parse *p, const char *value)
+{
+	struct ykt_config *c = p->cfg;
+	char ver[8], idx[8], expiry[32], key[200];
+	struct qr_root_key k = { 0 };
+	int n = 0, r;
+
+	if (sscanf(value, "%7s %7s %31s %199s %n", ver, idx, expiry, key, &n) != 4 || value[n]) {
+		snprintf(p->detail, sizeof(p->detail), "expected VERSION INDEX EXPIRY KEY");
+		return -EINVAL;
+	}
+	if (ykt_hex_decode(ver, &k.version, 1) < 0 ||
+	    (k.version != QR_VERSION_INTERCONNECT && k.version != QR_VERSION_LOCAL)) {
+		snprintf(p->detail, sizeof(p->detail), "version '%s' is not 80 or 81", ver);
+		return -EINVAL;
+	}
+	if (ykt_hex_decode(idx, &k.index, 1) < 0) {
+		snprintf(p->detail, sizeof(p->detail), "index '%s' is not one hex byte", idx);
+		return -EINVAL;
+	}
+	if (ykt_parse_cst_iso(expiry, &k.expiry_utc) < 0) {
+		snprintf(p->detail, sizeof(p->detail), "expiry '%s' is not YYYY-MM-DDThh:mm:ss",
+			 expiry);
+		return -EINVAL;
+	}
+	r = qr_root_point(p, key, &k);
+	if (r < 0 || qr_root_key_check(&k) < 0) {
+		snprintf(p->detail, sizeof(p->detail), "key '%.60s': %s", key,
+			 r == -EINVAL || r == 0
+			     ? "not an SM2 public key (33, 64 or 65 bytes of hex)"
+			     : strerror(-r));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->n_qr_roots; i++) {
+		if (c->qr_roots[i].version == k.version && c->qr_roots[i].index == k.index) {
+			snprintf(p->detail, sizeof(p->detail), "a second key %02X %02X", k.version,
+				 k.index);
+			return -EINVAL;
+		}
+	}
+	if (c->n_qr_roots == CONFIG_QR_ROOTS_MAX) {
+		snprintf(p->detail, sizeof(p->detail), "more than %d root keys",
+			 CONFIG_QR_ROOTS_MAX);
+		return -EINVAL;
+	}
+	c->qr_roots[c->n_qr_roots++] = k;
+	return 0;
+}
+
 static int config_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct config_parse *p = user;
@@ -301,6 +452,10 @@ static int config_handler(void *user, const char *section, const char *name, con
 		return 1; /* report the first error only */
 	if (strcmp(section, "charge_percent") == 0)
 		r = set_charge_percent(p, name, value);
+	else if (strcmp(section, "qr_account_types") == 0)
+		r = set_qr_account_type(p, name, value);
+	else if (strcmp(section, "qr") == 0 && strcmp(name, "root_key") == 0)
+		r = set_qr_root(p, value);
 	for (size_t i = 0; r == -ENOENT && i < N_CONFIG_KEYS; i++) {
 		if (strcmp(config_keys[i].section, section) || strcmp(config_keys[i].name, name))
 			continue;

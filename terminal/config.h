@@ -8,11 +8,14 @@
 #ifndef YKT_CONFIG_H
 #define YKT_CONFIG_H
 
+#include "qr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_URI_MAX 512
+#define CONFIG_URI_MAX	    512
+#define CONFIG_QR_ROOTS_MAX 16 /* [qr] root_key lines */
 
 /* where the running validator keeps its runtime state (a tmpfs under
  * systemd's RuntimeDirectory=) unless [store] state_dir says otherwise */
@@ -35,6 +38,7 @@ struct ykt_config {
 	char reader_uri[CONFIG_URI_MAX];
 	char sam_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
+	char scanner_uri[CONFIG_URI_MAX]; /* QR code scanner; "" when there is none */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
 	/* [store] */
@@ -56,6 +60,17 @@ struct ykt_config {
 	int grey_window_s;	     /* a returning card's torn purchase is recovered within this */
 	int64_t clock_floor_unix_s;  /* a clock before this is wrong; 0 = the build date */
 	uint8_t charge_percent[256]; /* by card type (file 0x15 byte 28); 100 = full fare */
+
+	/* [qr] T-Union QR codes (docs/qr.md) */
+	struct qr_root_key qr_roots[CONFIG_QR_ROOTS_MAX];
+	size_t n_qr_roots;
+	int qr_bounce_s;	   /* the same code again within this: the scanner bounced */
+	int qr_repeat_window_s;	   /* one account, one ride per window; 0 off */
+	int qr_future_tolerance_s; /* a phone clock may run this far ahead */
+	bool qr_accept_test_accounts;
+	/* [qr_account_types] the card type whose charge_percent a QR account
+	 * type (field 8) pays */
+	uint8_t qr_card_type[256];
 };
 
 /* Load and check path. On error returns YKT_E_CONFIG (or -errno when the

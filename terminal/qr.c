@@ -9,6 +9,7 @@
 #include "log.h"
 #include "ykt_error.h"
 
+#include <errno.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -236,6 +237,17 @@ out:
 	return key;
 }
 
+int qr_root_key_check(const struct qr_root_key *k)
+{
+	EVP_PKEY *key;
+
+	if (k->pubkey_len != 33 && k->pubkey_len != 65)
+		return -EINVAL;
+	key = sm2_key(k->pubkey, k->pubkey_len);
+	EVP_PKEY_free(key);
+	return key ? 0 : -EINVAL;
+}
+
 /* r || s into the DER SEQUENCE OpenSSL verifies. */
 static int sig_der(const uint8_t rs[QR_SIG_LEN], uint8_t *der, size_t der_cap)
 {
@@ -360,7 +372,7 @@ enum qr_verdict qr_verify(const uint8_t *buf, const struct qr_code *c,
 
 /* ---- the scan guard ---- */
 
-static void code_hash(const uint8_t *buf, size_t len, uint8_t out[32])
+void qr_code_sha256(const uint8_t *buf, size_t len, uint8_t out[32])
 {
 	unsigned int n = 32;
 
@@ -381,7 +393,7 @@ enum qr_verdict qr_guard_check(const struct qr_guard *g, const uint8_t *buf, siz
 {
 	uint8_t h[32];
 
-	code_hash(buf, len, h);
+	qr_code_sha256(buf, len, h);
 	for (unsigned i = 0; i < QR_GUARD_SLOTS; i++) {
 		const struct qr_guard_slot *s = &g->slot[i];
 		int64_t age = now_utc - s->at_utc;
@@ -409,7 +421,7 @@ void qr_guard_commit(struct qr_guard *g, const uint8_t *buf, size_t len, const s
 	struct qr_guard_slot *s = &g->slot[g->next];
 
 	g->next = (g->next + 1) % QR_GUARD_SLOTS;
-	code_hash(buf, len, s->code_hash);
+	qr_code_sha256(buf, len, s->code_hash);
 	memcpy(s->account, code->user_account, sizeof(s->account));
 	s->at_utc = now_utc;
 	s->used = true;

@@ -85,6 +85,14 @@ struct qr_root_key {
 	int64_t expiry_utc; /* the key is not used after this instant */
 };
 
+/* 0 when k's point is on the SM2 curve, -EINVAL otherwise (a key that
+ * could verify nothing: refused when the configuration is read). */
+int qr_root_key_check(const struct qr_root_key *k);
+
+/* SHA-256 of a code's bytes: the identity of a code for the scan guard and
+ * the store's once-only charge. */
+void qr_code_sha256(const uint8_t *buf, size_t len, uint8_t out[32]);
+
 /* Why a code was refused.  Each has its own passenger message (ui). */
 enum qr_verdict {
 	QR_OK = 0,

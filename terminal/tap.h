@@ -60,6 +60,10 @@ struct tap_result {
 	int64_t elapsed_us;  /* card present to the outcome known; -1 unmeasured */
 	int64_t model_us;    /* the link model's time for the same exchanges; -1 none */
 	bool recovered;	     /* a torn purchase completed by GET TRANSACTION PROVE */
+	/* a QR code rather than a card (terminal/qr_tap.h): its version (80,
+	 * 81; 0 for a card); card_serial then holds the user account (20 hex)
+	 * and card_type the card type whose discount applied */
+	uint8_t qr_version;
 };
 
 /* 0 when the validator can take a tap now (store writable, PSAM ready,

@@ -7,9 +7,11 @@
 #include "log.h"
 #include "loop.h"
 #include "psam.h"
+#include "qr_tap.h"
 #include "reader.h"
 #include "runstate.h"
 #include "sam.h"
+#include "scanner.h"
 #include "service.h"
 #include "store.h"
 #include "ykt_config.h"
@@ -27,6 +29,8 @@ struct ykt_validator {
 	struct ykt_psam *psam;
 	struct ykt_loop *loop;
 	struct ykt_reader *reader;
+	struct ykt_scanner *scanner; /* QR codes; NULL without [hardware] scanner */
+	struct ykt_qr_tap *qr;
 	struct ykt_tap_env env;
 	ykt_tap_report_cb report;
 	void *report_data;
@@ -126,6 +130,25 @@ static int validator_grey_leftover_intents(struct ykt_validator *v)
 	return r;
 }
 
+/* The QR scanner, when there is one: codes are served between taps. */
+static int validator_open_scanner(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
+{
+	struct ykt_scanner_env env = { .loop = v->loop, .reader = v->reader, .source = 1 };
+	struct ykt_tap_env tenv = { .cfg = v->cfg, .store = v->store, .clock = v->clock };
+	int r = ykt_scanner_open(v->cfg->scanner_uri, &env, &v->scanner, errbuf, errbuf_len);
+
+	if (r < 0)
+		return r;
+	r = ykt_qr_tap_new(&tenv, &v->qr);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "QR scan guard: %s", ykt_strerror(r));
+		return r;
+	}
+	if (!v->cfg->n_qr_roots)
+		log_warn("qr", "no QR root keys ([qr] root_key): every code is refused");
+	return 0;
+}
+
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
 	struct store_options so = { .busy_timeout_ms = v->cfg->busy_timeout_ms,
@@ -154,7 +177,10 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 	renv = (struct ykt_reader_env){
 		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
 	};
-	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
+	r = ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
+	if (r == 0 && v->cfg->scanner_uri[0])
+		r = validator_open_scanner(v, errbuf, errbuf_len);
+	return r;
 }
 
 /* Publish the snapshot: readiness as a tap would see it now. */
@@ -250,7 +276,9 @@ void ykt_validator_free(struct ykt_validator *v)
 {
 	if (!v)
 		return;
-	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
+	ykt_reader_free(v->reader);   /* stops its thread before the loop goes */
+	ykt_scanner_free(v->scanner); /* after its sim: reader, before the loop */
+	ykt_qr_tap_free(v->qr);
 	if (v->rs) {
 		ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "stopped");
 		ykt_runstate_set_service(v->rs, "validator stopped");
@@ -351,6 +379,41 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 	validator_publish_tap(v, &res, out_of_service ? why : NULL);
 }
 
+/* A scanned code, served between taps as a tap is: out of service serves
+ * no code either; a scanner bounce is ignored without a word. */
+static void validator_code(struct ykt_validator *v, const struct ykt_event *ev)
+{
+	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
+	uint8_t code[YKT_SCAN_MAX];
+	char why[128] = "";
+	bool out_of_service;
+	size_t len;
+
+	if (!v->scanner || ykt_scanner_take(v->scanner, code, sizeof(code), &len) < 0)
+		return;
+	if (v->env.on_step)
+		v->env.on_step("scan", ev->posted_ns ? ev->posted_ns : ykt_monotonic_ns(),
+			       v->env.on_step_data);
+	out_of_service = validator_out_of_service(v, why, sizeof(why));
+	if (out_of_service) {
+		log_err("qr", "out of service: %s", why);
+		res.outcome = TAP_OUT_OF_SERVICE;
+	} else {
+		ykt_qr_tap_run(v->qr, &v->env, code, len, &res);
+	}
+	if (res.outcome != TAP_QR_BOUNCE) {
+		v->taps++;
+		res.elapsed_us = res.model_us = -1;
+		if (v->report)
+			v->report(v->taps, &res, v->report_data);
+	} else if (v->env.on_step) {
+		v->env.on_step("ignored", ykt_monotonic_ns(), v->env.on_step_data);
+	}
+	ykt_scanner_done(v->scanner);
+	if (res.outcome != TAP_QR_BOUNCE)
+		validator_publish_tap(v, &res, out_of_service ? why : NULL);
+}
+
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
 {
 	struct ykt_validator *v = userdata;
@@ -358,6 +421,9 @@ static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev
 	switch (ev->type) {
 	case YKT_EV_CARD_PRESENT:
 		validator_tap(v, ev);
+		break;
+	case YKT_EV_CODE_SCANNED:
+		validator_code(v, ev);
 		break;
 	case YKT_EV_FIELD_END:
 		log_info("loop", "card source ended after %d taps", v->taps);
@@ -379,7 +445,12 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 
 	v->report = report;
 	v->report_data = userdata;
-	r = ykt_reader_start(v->reader);
+	r = v->scanner ? ykt_scanner_start(v->scanner) : 0;
+	if (r < 0)
+		log_err("loop", "scanner %s did not start: %s", v->cfg->scanner_uri,
+			ykt_strerror(r));
+	else
+		r = ykt_reader_start(v->reader);
 	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, r < 0 ? "error" : "running");
 	if (r < 0) {
 		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
@@ -431,7 +502,11 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 	char masked[YKT_CARDNO_LEN + 1];
 
 	fprintf(out, "tap %d: %s", n, text->key);
-	if (res->card_serial[0]) {
+	if (res->qr_version) {
+		ykt_cardno_mask(res->card_serial, 0, masked);
+		fprintf(out, " code=%02X account=%s %s", res->qr_version, masked,
+			ykt_card_type_name(res->card_type));
+	} else if (res->card_serial[0]) {
 		ykt_cardno_mask(res->card_serial, 0, masked);
 		fprintf(out, " card=%s %s", masked, ykt_card_type_name(res->card_type));
 	}
@@ -439,7 +514,8 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 		print_yuan(out, "amount", res->amount_fen);
 		if (res->nominal_fen != res->amount_fen)
 			print_yuan(out, "fare", res->nominal_fen);
-		fprintf(out, " %s", res->trans_type == 0x09 ? "compound" : "simple");
+		if (!res->qr_version)
+			fprintf(out, " %s", res->trans_type == 0x09 ? "compound" : "simple");
 		if (res->recovered)
 			fprintf(out, " recovered");
 	}

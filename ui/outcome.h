@@ -22,6 +22,23 @@ enum tap_outcome {
 	TAP_OUT_OF_SERVICE,   /* no PSAM / store / clock: no card is touched */
 	TAP_MULTI_CARD,	      /* 请单张刷卡 */
 	TAP_GREY_PENDING,     /* a torn purchase the card cannot prove: not charged again */
+	/* T-Union QR codes (docs/qr.md): a charged code is TAP_PAID; each
+	 * refusal has its own message */
+	TAP_QR_INVALID,		/* does not parse, or the scan was unreadable */
+	TAP_QR_UNKNOWN_ROOT,	/* no root key for its version and index */
+	TAP_QR_ROOT_EXPIRED,	/* that root key's validity has ended */
+	TAP_QR_BAD_CERT,	/* the root CA's signature over the issuer certificate fails */
+	TAP_QR_CERT_EXPIRED,	/* the issuer certificate has expired */
+	TAP_QR_BAD_ACCOUNT,	/* the issuer's signature over the account data fails */
+	TAP_QR_AUTH_EXPIRED,	/* the account's authorisation has expired */
+	TAP_QR_BAD_SIGNATURE,	/* the phone's signature over the code fails */
+	TAP_QR_EXPIRED,		/* generated longer ago than its validity */
+	TAP_QR_FUTURE,		/* generated in the future: the phone's clock is wrong */
+	TAP_QR_ACCOUNT_REFUSED, /* account type not accepted (test, unknown) */
+	TAP_QR_OVER_LIMIT,	/* the fare is above the account's single-payment limit */
+	TAP_QR_REPLAYED,	/* this very code was charged already (a screenshot) */
+	TAP_QR_REPEAT_ACCOUNT,	/* the same account within its repeat window */
+	TAP_QR_BOUNCE,		/* the scanner read the same code twice: ignored, nothing shown */
 	TAP_OUTCOME_COUNT
 };
 

@@ -190,6 +190,61 @@ int qr_gen_build(const struct qr_gen_keys *k, const struct qr_gen_opts *o, uint8
 	return (int)n;
 }
 
+/* SM2/SM3 verification of r || s over msg with key's public part. */
+static bool verify(EVP_PKEY *key, const uint8_t *id, size_t id_len, const uint8_t *msg, size_t len,
+		   const uint8_t rs[64])
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(rs, 32, NULL), *s = BN_bin2bn(rs + 32, 32, NULL);
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(key, NULL);
+	uint8_t der[80], *p = der;
+	bool ok = false;
+	int n;
+
+	if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s)) {
+		BN_free(r);
+		BN_free(s);
+	} else if ((n = i2d_ECDSA_SIG(sig, NULL)) > 0 && (size_t)n <= sizeof(der) &&
+		   i2d_ECDSA_SIG(sig, &p) == n && mctx && pctx &&
+		   EVP_PKEY_CTX_set1_id(pctx, id, id_len) > 0) {
+		EVP_MD_CTX_set_pkey_ctx(mctx, pctx);
+		ok = EVP_DigestVerifyInit(mctx, NULL, EVP_sm3(), NULL, key) > 0 &&
+		     EVP_DigestVerify(mctx, der, (size_t)n, msg, len) == 1;
+	}
+	ECDSA_SIG_free(sig);
+	EVP_PKEY_CTX_free(pctx);
+	EVP_MD_CTX_free(mctx);
+	return ok;
+}
+
+int qr_gen_verify(const struct qr_gen_keys *k, const uint8_t *code, size_t len)
+{
+	size_t custom, tail;
+	bool local;
+	uint8_t id_cert[5], id_issuer[8];
+
+	if (len < 332 || len > 364 || (custom = code[197]) > 32 || len != 332 + custom)
+		return -1;
+	local = code[0] == 0x81;
+	tail = 198 + custom;
+	memcpy(id_cert, code + 4, 4);	  /* service id */
+	id_cert[4] = code[8];		  /* root key index */
+	memcpy(id_issuer, code + 146, 8); /* institution, platform */
+	/* root over certificate fields 4-12: format byte to the issuer key */
+	if (!verify(k->root, local ? id_cert : default_id, local ? 5 : 16, code + 9, 47, code + 56))
+		return 1;
+	/* issuer over fields 3-14, its signature after the 40 */
+	if (!verify(k->issuer, local ? id_issuer : default_id, local ? 8 : 16, code + 3, tail - 3,
+		    code + tail + 1))
+		return 2;
+	/* the phone over fields 1-16 (up to the generation time) */
+	if (!verify(k->user, local ? code + 136 : default_id, local ? 10 : 16, code, tail + 69,
+		    code + tail + 70))
+		return 3;
+	return 0;
+}
+
 void qr_gen_hex(const uint8_t *code, size_t len, char *out)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -47,6 +47,13 @@ void qr_gen_defaults(struct qr_gen_opts *o, uint32_t gen_utc);
 /* Build a code into out (QR_MAX_LEN bytes). Its length, or -1. */
 int qr_gen_build(const struct qr_gen_keys *k, const struct qr_gen_opts *o, uint8_t *out);
 
+/* Check a code's three signatures against these very keys, with offsets
+ * and SM2 ids worked out here rather than by terminal/qr.c: the test's own
+ * look at what a validator stored.  0 when all three hold, else the first
+ * link that fails: 1 root over the certificate, 2 issuer over the account
+ * data, 3 the user over the code; -1 when the code's length does not add up. */
+int qr_gen_verify(const struct qr_gen_keys *k, const uint8_t *code, size_t len);
+
 /* Hex of a code, for tap scripts: out holds 2 * len + 1. */
 void qr_gen_hex(const uint8_t *code, size_t len, char *out);
 

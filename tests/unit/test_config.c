@@ -207,6 +207,12 @@ struct bad_case {
 		section, key, value, { __VA_ARGS__ }, false                                        \
 	}
 
+/* The SM2 generator: a point on the curve, as a root key would be. */
+#define SM2_G_X	      "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7"
+#define SM2_G_Y	      "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0"
+#define SM2_G_COMPACT "02" SM2_G_X
+#define ROOT_LINE(k)  "80 01 2030-12-31T23:59:59 " k
+
 static const struct bad_case bad_cases[] = {
 	BAD("hardware", "reader", "foo:bar", "[hardware] reader", "unknown driver"),
 	BAD("hardware", "reader", "bar", "[hardware] reader", "unknown driver"),
@@ -257,6 +263,28 @@ static const struct bad_case bad_cases[] = {
 	BAD("charge_percent", "02", "101", "[charge_percent] 02", "101"),
 	BAD("charge_percent", "02", "-1", "[charge_percent] 02"),
 	BAD("charge_percent", "02", "half", "[charge_percent] 02"),
+	BAD("hardware", "scanner", "usb:1", "[hardware] scanner", "unknown driver", "serial"),
+	BAD("qr", "root_key", "80 01 2030-12-31T23:59:59", "[qr] root_key",
+	    "VERSION INDEX EXPIRY KEY"),
+	BAD("qr", "root_key", ROOT_LINE(SM2_G_COMPACT " extra"), "[qr] root_key"),
+	BAD("qr", "root_key", "82 01 2030-12-31T23:59:59 " SM2_G_COMPACT, "[qr] root_key",
+	    "not 80 or 81"),
+	BAD("qr", "root_key", "80 1X 2030-12-31T23:59:59 " SM2_G_COMPACT, "[qr] root_key", "index"),
+	BAD("qr", "root_key", "80 01 2030-12-31 " SM2_G_COMPACT, "[qr] root_key", "expiry"),
+	/* the generator with y one bigger: not on the curve */
+	BAD("qr", "root_key",
+	    ROOT_LINE("04" SM2_G_X
+		      "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A1"),
+	    "[qr] root_key", "not an SM2 public key"),
+	BAD("qr", "root_key", ROOT_LINE("0232C4AE2C"), "[qr] root_key", "not an SM2 public key"),
+	BAD("qr", "root_key", ROOT_LINE("no-such.hex"), "[qr] root_key", "no-such.hex"),
+	BAD("qr", "bounce_s", "61", "[qr] bounce_s"),
+	BAD("qr", "repeat_window_s", "-1", "[qr] repeat_window_s"),
+	BAD("qr", "future_tolerance_s", "3601", "[qr] future_tolerance_s"),
+	BAD("qr", "accept_test_accounts", "sometimes", "[qr] accept_test_accounts"),
+	BAD("qr", "colour", "red", "[qr] colour", "unknown key"),
+	BAD("qr_account_types", "ZZ", "01", "[qr_account_types] ZZ"),
+	BAD("qr_account_types", "02", "1G", "[qr_account_types] 02"),
 };
 
 static bool one_line(const char *s)
@@ -477,6 +505,69 @@ static void test_without_sim(void)
 	      "message '%s'", err);
 }
 
+/* [qr]: root keys inline (compressed, x || y, uncompressed) and from a
+ * file; defaults; the account type map; two keys of one index refused. */
+static void test_qr_keys(void)
+{
+	static const char text[] =
+	    "[device]\nid = Q\nacquirer_city = 1000\nacquirer_institution = 11011000FFFFFFFF\n"
+	    "[hardware]\nreader = sim:cards.tap\nsam = sim:psam.psam\nscanner = "
+	    "serial:/dev/ttyACM0:9600:hex\n"
+	    "[store]\npath = ykt.db\n[purchase]\nfare_fen = 200\n"
+	    "[qr]\nroot_key = 80 01 2030-12-31T23:59:59 " SM2_G_COMPACT "\n"
+	    "root_key = 81 01 2030-12-31T23:59:59 " SM2_G_X SM2_G_Y "\n"
+	    "root_key = 80 7f 2026-11-01T00:00:00 keys/root.hex\n"
+	    "repeat_window_s = 0\naccept_test_accounts = yes\n"
+	    "[qr_account_types]\n05 = 04\n";
+	char err[512] = "", path[PATH_MAX], dir[PATH_MAX];
+	struct ykt_config cfg;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/keys", tmp);
+	mkdir(dir, 0700);
+	check_write_file(dir, "root.hex", "04 " SM2_G_X "\n" SM2_G_Y "\n", path, sizeof(path));
+	r = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	CHECK(r == 0, "[qr] config: %d %s", r, err);
+	if (r)
+		return;
+	CHECK(strcmp(cfg.scanner_uri, "serial:/dev/ttyACM0:9600:hex") == 0, "scanner '%s'",
+	      cfg.scanner_uri);
+	CHECK_INT(cfg.n_qr_roots, 3);
+	CHECK_INT(cfg.qr_roots[0].version, 0x80);
+	CHECK_INT(cfg.qr_roots[0].pubkey_len, 33);
+	CHECK_HEX(cfg.qr_roots[0].pubkey, 33, SM2_G_COMPACT);
+	CHECK_INT(cfg.qr_roots[0].expiry_utc, 1924963199); /* 2030-12-31T23:59:59 CST */
+	CHECK_INT(cfg.qr_roots[1].version, 0x81);
+	CHECK_INT(cfg.qr_roots[1].pubkey_len, 65);
+	CHECK_HEX(cfg.qr_roots[1].pubkey, 65, "04" SM2_G_X SM2_G_Y);
+	CHECK_INT(cfg.qr_roots[2].index, 0x7f);
+	CHECK_INT(cfg.qr_roots[2].pubkey_len, 65);
+	CHECK_INT(cfg.qr_roots[2].expiry_utc, 1793462400);
+	CHECK_INT(cfg.qr_bounce_s, 2);
+	CHECK_INT(cfg.qr_repeat_window_s, 0);
+	CHECK_INT(cfg.qr_future_tolerance_s, 20);
+	CHECK(cfg.qr_accept_test_accounts, "accept_test_accounts");
+	CHECK_INT(cfg.qr_card_type[0x00], 0x01);
+	CHECK_INT(cfg.qr_card_type[0x02], 0x02);
+	CHECK_INT(cfg.qr_card_type[0x03], 0x03);
+	CHECK_INT(cfg.qr_card_type[0x04], 0x01);
+	CHECK_INT(cfg.qr_card_type[0x05], 0x04);
+
+	r = load_text("[device]\nid = Q\nacquirer_city = 1000\nacquirer_institution = "
+		      "11011000FFFFFFFF\n[hardware]\nreader = sim:c.tap\nsam = sim:p.psam\n"
+		      "[store]\npath = y.db\n[purchase]\nfare_fen = 200\n[qr]\n"
+		      "root_key = 80 01 2030-12-31T23:59:59 " SM2_G_COMPACT "\n"
+		      "root_key = 80 01 2031-12-31T23:59:59 " SM2_G_COMPACT "\n",
+		      &cfg, err, sizeof(err), path, sizeof(path));
+	CHECK(r == YKT_E_CONFIG && strstr(err, ":14: [qr] root_key: a second key 80 01"), "%s",
+	      err);
+	/* defaults without a [qr] section: no keys, no scanner */
+	make_config(path, sizeof(path), NULL, NULL, NULL);
+	r = load_text(path, &cfg, err, sizeof(err), dir, sizeof(dir));
+	CHECK(r == 0 && cfg.n_qr_roots == 0 && !cfg.scanner_uri[0] && cfg.qr_repeat_window_s == 60,
+	      "no [qr]: %s", err);
+}
+
 int main(void)
 {
 	check_tmpdir(tmp, sizeof(tmp));
@@ -496,6 +587,7 @@ int main(void)
 	test_long_values();
 	test_relative_paths();
 	test_file_clock();
+	test_qr_keys();
 	check_rm_rf(tmp);
 	return check_result();
 }
