@@ -9,6 +9,7 @@
 #include "psam.h"
 #include "reader.h"
 #include "sam.h"
+#include "screens.h"
 #include "store.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -26,6 +27,7 @@ struct ykt_validator {
 	struct ykt_loop *loop;
 	struct ykt_reader *reader;
 	struct ykt_tap_env env;
+	struct ykt_screens *screens; /* display and outputs */
 	ykt_tap_report_cb report;
 	void *report_data;
 	int taps;
@@ -90,6 +92,9 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		snprintf(errbuf, errbuf_len, "clock %s: %s", v->cfg->clock_uri, ykt_strerror(r));
 		return r;
 	}
+	r = ykt_screens_new(v->cfg, v->clock, &v->screens, errbuf, errbuf_len);
+	if (r < 0)
+		return r;
 	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
 	if (r == 0)
 		r = validator_grey_leftover_intents(v);
@@ -143,7 +148,8 @@ void ykt_validator_free(struct ykt_validator *v)
 {
 	if (!v)
 		return;
-	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
+	ykt_screens_free(v->screens); /* outputs inactive */
+	ykt_reader_free(v->reader);   /* stops its thread before the loop goes */
 	ykt_loop_free(v->loop);
 	psam_free(v->psam);
 	ykt_sam_free(v->sam);
@@ -170,7 +176,7 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
-	} else if (ykt_tap_ready(&v->env, why, sizeof(why)) < 0) {
+	} else if ((res.err = ykt_tap_ready(&v->env, why, sizeof(why))) < 0) {
 		log_err("tap", "out of service: %s", why);
 		res.outcome = TAP_OUT_OF_SERVICE;
 		/* a PSAM that stopped is tried again at the next card */
@@ -185,10 +191,22 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 		res.elapsed_us = (ykt_monotonic_ns() - start_ns) / 1000;
 		res.model_us = (validator_link_ns(v) - link_ns) / 1000;
 	}
+	/* the record is complete (or was never written): tell the passenger */
+	ykt_screens_tap(v->screens, &res, start_ns);
 	if (v->report)
 		v->report(v->taps, &res, v->report_data);
 	ykt_tap_verify_mac2(&v->env, &res);
 	ykt_reader_done(v->reader);
+	ykt_screens_refresh(v->screens, &v->env, false); /* idle, or out of service */
+}
+
+/* the idle screen's status (PSAM, upload backlog) and out-of-service state
+ * between taps */
+static void validator_on_tick(struct ykt_loop *loop, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	ykt_screens_refresh(v->screens, &v->env, true);
 }
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
@@ -217,6 +235,10 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 
 	v->report = report;
 	v->report_data = userdata;
+	ykt_screens_refresh(v->screens, &v->env, true);
+	r = ykt_loop_add_timer(v->loop, 10000, validator_on_tick, v);
+	if (r < 0)
+		return r;
 	r = ykt_reader_start(v->reader);
 	if (r < 0) {
 		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
@@ -228,6 +250,11 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
 {
 	return v->reader;
+}
+
+struct ykt_screens *ykt_validator_screens(struct ykt_validator *v)
+{
+	return v->screens;
 }
 
 static const char *card_type_name(uint8_t type)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 struct ykt_config;
+struct ykt_screens;
 struct ykt_validator;
 
 /* Called once per tap after the purchase and before MAC2 verification:
@@ -29,6 +30,8 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 
 /* The reader in use (owned by the validator), for tests. */
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v);
+/* Display and outputs (owned by the validator), for tests and benches. */
+struct ykt_screens *ykt_validator_screens(struct ykt_validator *v);
 
 /* Print the standard one-line tap summary ("tap N: paid ...") to out. */
 void ykt_tap_print(FILE *out, int n, const struct tap_result *res);

@@ -233,10 +233,23 @@ void ykt_ui_show(struct ykt_ui *ui, const struct ui_screen *s)
 	pthread_mutex_unlock(&ui->lock);
 }
 
+/* lock held: s differs from the base screen in more than the time the
+ * render thread keeps current itself */
+static bool base_changed(const struct ykt_ui *ui, const struct ui_screen *s)
+{
+	struct ui_screen cmp = *s;
+
+	if (!ui->has_base)
+		return true;
+	if (ui->clock)
+		cmp.bar.now_s = ui->base.bar.now_s;
+	return memcmp(&ui->base, &cmp, sizeof(cmp)) != 0;
+}
+
 void ykt_ui_set_base(struct ykt_ui *ui, const struct ui_screen *s)
 {
 	pthread_mutex_lock(&ui->lock);
-	if (ui->threaded && (!ui->has_base || memcmp(&ui->base, s, sizeof(*s)) != 0)) {
+	if (ui->threaded && base_changed(ui, s)) {
 		ui->stats.posted++;
 		if (ui->base_dirty)
 			ui->stats.superseded++;
