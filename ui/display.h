@@ -11,7 +11,7 @@
  *   fb:[/dev/fbN]              a Linux framebuffer (default /dev/fb0); its
  *                              size and pixel format come from the kernel
  *   fbfile:PATH,WxH,BPP[,STRIDE]  a regular file laid out as a framebuffer
- *                              (BPP 16 RGB565 or 32 XRGB8888): tests, and
+ *                              (BPP 16 RGB565, 24 RGB888, 32 XRGB8888): tests, and
  *                              boards whose panel is fed from a file
  *
  * Drivers that show pixels get a canvas already rendered at their size;

@@ -41,10 +41,10 @@ int ui_fb_parse_file_spec(const char *args, struct ui_fb_file_spec *ret, char *e
 	if (n == 3)
 		s.stride = s.width * (s.bpp / 8);
 	if ((n != 3 && n != 4) || s.width < 1 || s.height < 1 || s.width > UI_CANVAS_MAX_W ||
-	    s.height > UI_CANVAS_MAX_H || (s.bpp != 16 && s.bpp != 32) ||
+	    s.height > UI_CANVAS_MAX_H || (s.bpp != 16 && s.bpp != 24 && s.bpp != 32) ||
 	    s.stride < s.width * (s.bpp / 8) || s.stride > 4 * UI_CANVAS_MAX_W + 4096) {
 		snprintf(errbuf, errbuf_len,
-			 "'%s': need WIDTHxHEIGHT (1..4096), BPP 16 or 32, STRIDE >= a row",
+			 "'%s': need WIDTHxHEIGHT (1..4096), BPP 16, 24 or 32, STRIDE >= a row",
 			 args + path_len + 1);
 		return -EINVAL;
 	}
@@ -243,14 +243,35 @@ static uint32_t convert(uint32_t xrgb, const struct fb_var_screeninfo *v)
 	       pack(xrgb & 0xff, &v->blue);
 }
 
+static bool is_format(const struct fb_var_screeninfo *v, unsigned bpp, unsigned r, unsigned g,
+		      unsigned b, unsigned rl, unsigned gl, unsigned bl)
+{
+	return v->bits_per_pixel == bpp && v->red.offset == r && v->green.offset == g &&
+	       v->blue.offset == b && v->red.length == rl && v->green.length == gl &&
+	       v->blue.length == bl;
+}
+
+static void blit_row_565(uint8_t *dst, const uint32_t *src, int n)
+{
+	for (int x = 0; x < n; x++) {
+		uint32_t p = src[x];
+		uint16_t q =
+		    (uint16_t)(((p >> 8) & 0xF800) | ((p >> 5) & 0x07E0) | ((p >> 3) & 0x1F));
+
+		memcpy(dst + 2 * x, &q, 2);
+	}
+}
+
 static void blit_row(const struct ui_fb *fb, uint8_t *dst, const uint32_t *src, int n)
 {
 	const struct fb_var_screeninfo *v = &fb->var;
 
-	if (v->bits_per_pixel == 32 && v->red.offset == 16 && v->green.offset == 8 &&
-	    v->blue.offset == 0 && v->red.length == 8 && v->green.length == 8 &&
-	    v->blue.length == 8) {
+	if (is_format(v, 32, 16, 8, 0, 8, 8, 8)) {
 		memcpy(dst, src, (size_t)n * 4); /* XRGB8888 is cairo's own layout */
+		return;
+	}
+	if (is_format(v, 16, 11, 5, 0, 5, 6, 5)) {
+		blit_row_565(dst, src, n);
 		return;
 	}
 	for (int x = 0; x < n; x++) {

@@ -20,8 +20,8 @@
 struct ui_fb;
 
 /* A file-backed framebuffer: "PATH,WIDTHxHEIGHT,BPP[,STRIDE]" with BPP 16
- * (RGB565) or 32 (XRGB8888); STRIDE is line_length in bytes (default
- * WIDTH * BPP / 8). */
+ * (RGB565), 24 (RGB888, blue byte first) or 32 (XRGB8888); STRIDE is
+ * line_length in bytes (default WIDTH * BPP / 8). */
 struct ui_fb_file_spec {
 	char path[256];
 	int width, height, bpp, stride;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The framebuffer path against a file laid out as a framebuffer:
- *   - RGB565 and XRGB8888 pixels land at y * line_length + x * bytes, with
+ *   - RGB565, RGB888 and XRGB8888 pixels land at y * line_length + x * bytes, with
  *     the right value, and padding at the end of each line is untouched;
  *   - a rendered screen shown through fbfile: is the canvas, pixel for
  *     pixel (32 bpp) or converted (16 bpp);
@@ -106,6 +106,10 @@ static void check_layout(int bpp, int stride)
 				memcpy(&got16, p, 2);
 				CHECK(got16 == rgb565(want), "565 (%d,%d): %04X, want %04X", x, y,
 				      got16, rgb565(want));
+			} else if (bpp == 24) { /* little-endian: blue, green, red */
+				got32 = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+				CHECK(got32 == want, "888 (%d,%d): %06X, want %06X", x, y, got32,
+				      want);
 			} else {
 				memcpy(&got32, p, 4);
 				CHECK((got32 & 0xFFFFFF) == want, "8888 (%d,%d): %08X, want %06X",
@@ -124,7 +128,7 @@ static void check_bad_specs(void)
 		"",
 		"/x",
 		"/x,800x480",
-		"/x,800x480,24",
+		"/x,800x480,12",
 		"/x,0x480,16",
 		"/x,800x0,32",
 		"/x,800x480,16,100",
@@ -247,6 +251,7 @@ int main(void)
 	check_tmpdir(dir, sizeof(dir));
 	check_layout(16, 0);
 	check_layout(32, 0);
+	check_layout(24, 0);	      /* the general conversion, by the screeninfo's bit fields */
 	check_layout(16, TW * 2 + 6); /* line_length with padding, as panels have */
 	check_layout(32, TW * 4 + 16);
 	check_bad_specs();
