@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const int sizes[][2] = { { 480, 272 }, { 800, 480 } };
 #define N_SIZES (sizeof(sizes) / sizeof(sizes[0]))
@@ -266,6 +267,10 @@ int main(int argc, char **argv)
 		render_all(tmp, argv[2], true);
 		printf("wrote %s\n", argv[2]);
 	} else {
+		if (mkdir(argv[1], 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: %s\n", argv[1], strerror(errno));
+			return 1;
+		}
 		render_all(argv[1], argv[2], false);
 	}
 	return check_result();
