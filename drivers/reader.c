@@ -11,11 +11,13 @@
 
 #if YKT_WITH_SIM
 extern const struct ykt_reader_ops ykt_reader_sim_ops;
+extern const struct ykt_reader_ops ykt_reader_remote_ops;
 #endif
 
 static const void *const reader_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_reader_sim_ops,
+	&ykt_reader_remote_ops,
 #endif
 	NULL,
 };
