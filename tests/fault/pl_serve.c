@@ -216,7 +216,8 @@ static void on_next(struct run *r)
 	/* a planned point that does not come (a store that never syncs, a
 	 * command count past the run) still gets its cut, at a random moment */
 	if (!r->deadline_ns && r->taps > backstop_taps(r->plan))
-		r->deadline_ns = r->tap_ns + pl_below(h, (int)(2 * h->tap_ns_avg / 1000) + 1) * 1000;
+		r->deadline_ns =
+		    r->tap_ns + pl_below(h, (int)(2 * h->tap_ns_avg / 1000) + 1) * 1000;
 	reply(r->rd, REMOTE_OK, data, 2 + info.uid_len);
 }
 
