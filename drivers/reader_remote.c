@@ -114,6 +114,7 @@ static void *remote_thread(void *userdata)
 	struct ykt_reader *r = userdata;
 	struct remote_reader *s = ykt_reader_priv(r);
 	struct ykt_event ev;
+	bool stopping;
 	int rc;
 
 	while ((rc = remote_next(r, s, &ev)) == 0) {
@@ -131,10 +132,13 @@ static void *remote_thread(void *userdata)
 		remote_post(r, &(struct ykt_event){ .type = YKT_EV_CARD_REMOVED,
 						    .source = ykt_reader_env(r)->source });
 	}
+	pthread_mutex_lock(&s->lock);
+	stopping = s->stopping;
+	pthread_mutex_unlock(&s->lock);
 	if (rc == 1)
 		remote_post(r, &(struct ykt_event){ .type = YKT_EV_FIELD_END,
 						    .source = ykt_reader_env(r)->source });
-	else if (!s->stopping)
+	else if (!stopping)
 		remote_post(r, &(struct ykt_event){ .type = YKT_EV_DEVICE_ERROR,
 						    .source = ykt_reader_env(r)->source,
 						    .err = rc });
