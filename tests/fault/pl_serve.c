@@ -454,7 +454,7 @@ int pl_run(struct pl *h, const struct pl_plan *plan)
 		fprintf(stderr, "powerloss: cannot start the validator: %s\n", strerror(-rc));
 		if (r.pid > 0)
 			kill_now(&r);
-		return -1;
+		return rc == -ENOSYS ? -ENOSYS : -1; /* no pidfd_open(): Linux before 5.3 */
 	}
 	if (plan->kill == PL_KILL_STARTUP)
 		r.deadline_ns = r.started_ns + plan->delay_us * 1000;

@@ -104,8 +104,8 @@ int pl_set_clock(struct pl *h, int64_t unix_ms);
 void pl_cleanup(struct pl *h, bool keep);
 
 /* pl_serve.c: one run of the validator, until it is killed or the field
- * answered END. 0, or -1 when the validator failed in a way no cut
- * explains (its log says why). */
+ * answered END. 0, -1 when the validator failed in a way no cut explains
+ * (its log says why), -ENOSYS when this kernel cannot watch a process. */
 int pl_run(struct pl *h, const struct pl_plan *plan);
 
 /* pl_check.c */

@@ -19,6 +19,7 @@
  */
 #include "powerloss.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,8 +166,10 @@ static int shift(struct pl *h)
 	do {
 		h->stop = h->taps >= h->target_taps && h->cuts >= h->target_cuts && coverage_met(h);
 		choose_plan(h, &plan);
-		if (pl_run(h, &plan) < 0)
-			return -1;
+		int rc = pl_run(h, &plan);
+
+		if (rc < 0)
+			return rc;
 	} while (!h->last_clean && h->runs < max_runs);
 	return h->last_clean ? 0 : -1;
 }
@@ -205,6 +208,12 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = pl_check(&h, &v);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == -ENOSYS) {
+		printf("skipped: this kernel has no pidfd_open() (Linux 5.3 or later needed)\n");
+		pl_cleanup(&h, false);
+		free((char *)h.data_dir);
+		return 77;
+	}
 	print_coverage(&h);
 	printf("records: %ld complete, %ld grey (%ld for a debit that never happened), %ld void; "
 	       "card debits %ld; validator runs %ld; %.1f s\n",
