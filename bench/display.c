@@ -167,7 +167,7 @@ static void write_config(void)
 		 "clock = sim:2026-11-21T07:30:00\ngpio = sim:\n"
 		 "[outputs]\nbuzzer = gpiochip0:17\ngreen_led = gpiochip0:22\n"
 		 "red_led = gpiochip0:23\ngate_relay = gpiochip0:24\n"
-		 "[store]\npath = records.db\nmin_free_bytes = 1048576\n"
+		 "[store]\npath = records.db\nmin_free_bytes = 1048576\nstate_dir =\n"
 		 "[purchase]\nmode = compound\nselect = direct\nfare_fen = 200\n"
 		 "clock_floor = 2026-01-01T00:00:00\n"
 		 "[charge_percent]\n02 = 50\n03 = 0\n",
