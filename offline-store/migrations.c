@@ -96,10 +96,35 @@ static const char migration_1[] =
 	/* every tap compares the clock with the latest record: keep MAX() cheap */
 	"CREATE INDEX purchase_txn_unix_s ON purchase (txn_unix_s);"
 	"PRAGMA user_version = 1;";
+
+/* Version 2: the index of installed parameter packages (offline-store/
+ * params*.c, docs/parameters.md).  The lists themselves live as files in
+ * the parameter directory; a row here is what makes a version count. */
+static const char migration_2[] =
+	"CREATE TABLE param_version ("
+	" param TEXT NOT NULL"
+	"  CHECK (length(param) BETWEEN 1 AND 32 AND param NOT GLOB '*[^a-z-]*'),"
+	" version INTEGER NOT NULL CHECK (version BETWEEN 1 AND 4294967295),"
+	" package_kind INTEGER NOT NULL CHECK (package_kind BETWEEN 1 AND 255),"
+	" base_version INTEGER NOT NULL CHECK (base_version BETWEEN 0 AND 4294967295),"
+	" effective_unix_s INTEGER NOT NULL CHECK (typeof(effective_unix_s) = 'integer'),"
+	" created_unix_s INTEGER NOT NULL CHECK (typeof(created_unix_s) = 'integer'),"
+	" installed_unix_s INTEGER NOT NULL CHECK (typeof(installed_unix_s) = 'integer'),"
+	" entries INTEGER NOT NULL CHECK (entries >= 0),"
+	" payload_sm3 BLOB NOT NULL"
+	"  CHECK (typeof(payload_sm3) = 'blob' AND length(payload_sm3) = 32),"
+	" file TEXT NOT NULL"
+	"  CHECK (length(file) BETWEEN 1 AND 64 AND file NOT GLOB '*[^a-z0-9.-]*'),"
+	" PRIMARY KEY (param, version)) WITHOUT ROWID;"
+	"INSERT INTO meta (key, value) VALUES"
+	" ('schema_2', 'parameter packages: installed versions (param_version)'),"
+	" ('schema_2_applied_unix_s', strftime('%s', 'now'));"
+	"PRAGMA user_version = 2;";
 /* clang-format on */
 
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

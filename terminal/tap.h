@@ -25,6 +25,7 @@ struct ykt_reader;
 struct ykt_psam;
 struct ykt_store;
 struct ykt_clock;
+struct ykt_params;
 
 struct ykt_tap_env {
 	const struct ykt_config *cfg;
@@ -33,6 +34,7 @@ struct ykt_tap_env {
 	struct ykt_store *store;
 	struct ykt_clock *clock;
 	int64_t clock_floor_unix_s; /* the build date: a clock before it is wrong */
+	struct ykt_params *params;  /* parameter packages; NULL: none configured */
 };
 
 struct tap_result {

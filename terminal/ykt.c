@@ -5,11 +5,13 @@
  *   ykt run [-c FILE] [-v]        the reader loop
  *   ykt records [-c FILE] [--unmasked]   list stored records
  *   ykt config check FILE          validate a configuration
+ *   ykt params [install PACKAGE] [-c FILE]   parameter packages
  *   ykt version
  */
 #include "cardno.h"
 #include "config.h"
 #include "log.h"
+#include "params_cli.h"
 #include "store.h"
 #include "validator.h"
 #include "ykt_config.h"
@@ -37,6 +39,8 @@ static int usage(FILE *out, int code)
 		"  run [-c FILE] [--realtime]       run the reader loop\n"
 		"  records [-c FILE] [--unmasked]   list the stored records\n"
 		"  config check FILE                check a configuration file\n"
+		"  params [-c FILE]                 parameter versions in force and pending\n"
+		"  params install PACKAGE [-c FILE] verify and install a parameter package\n"
 		"  version                          print the version\n\n"
 		"Options:\n"
 		"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
@@ -195,6 +199,8 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "params") == 0)
+		return ykt_params_command(argc - 1, argv + 1, DEFAULT_CONFIG);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("ykt %s%s\n", YKT_VERSION, YKT_WITH_SIM ? " (with simulator)" : "");
 		return 0;
