@@ -137,6 +137,35 @@ static int two_handles(const char *dir)
 	return 0;
 }
 
+/* A schema 1 database (records, no parameter index) from an earlier
+ * release is migrated to 2 at open and keeps its records. */
+static int from_schema_1(const char *dir)
+{
+	struct ykt_purchase_record a, got;
+	struct ykt_store *s = test_open(dir);
+	char path[512];
+
+	CHECK(s);
+	test_record(&a, 1);
+	CHECK_INT(store_intent_add(s, &a), 0);
+	store_close(s);
+	test_db_path(dir, path);
+	/* what schema 1 looked like: exactly the tables of migration 1 */
+	CHECK_INT(raw_exec(path, "DROP TABLE param_version;"
+				 " DELETE FROM meta WHERE key LIKE 'schema_2%';"
+				 " PRAGMA user_version = 1"),
+		  0);
+	s = test_open(dir);
+	CHECK(s);
+	CHECK_INT(raw_int(path, "PRAGMA user_version"), 2);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM param_version"), 0);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'schema_2'"), 1);
+	CHECK_INT(store_purchase_get(s, a.record_no, &got), 0);
+	CHECK(test_record_equal(&got, &a));
+	store_close(s);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct store_test tests[] = {
@@ -145,6 +174,7 @@ int main(void)
 		{ "bad_arguments", bad_arguments },
 		{ "missing_directory", missing_directory },
 		{ "two_handles", two_handles },
+		{ "from_schema_1", from_schema_1 },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));
