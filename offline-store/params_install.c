@@ -323,6 +323,7 @@ static void remove_unlisted(struct ykt_params *p)
 		free(rows);
 		return;
 	}
+	rewinddir(d); /* a dup()ed descriptor shares the last walk's offset */
 	while ((de = readdir(d))) {
 		bool named = false;
 
