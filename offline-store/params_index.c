@@ -74,6 +74,15 @@ static int rows_push(struct params_row **rows, size_t *n, size_t *cap, const str
 	return 0;
 }
 
+static int row_cmp(const void *a, const void *b)
+{
+	const struct params_row *x = a, *y = b;
+
+	if (x->set != y->set)
+		return x->set < y->set ? -1 : 1;
+	return x->version < y->version ? -1 : x->version > y->version;
+}
+
 int params_index_load(struct ykt_store *store, struct params_row **ret, size_t *ret_n)
 {
 	sqlite3 *db = store_db(store);
@@ -97,6 +106,8 @@ int params_index_load(struct ykt_store *store, struct params_row **ret, size_t *
 		free(rows);
 		return r;
 	}
+	/* the order of params.h, not of the names */
+	qsort(rows, n, sizeof(*rows), row_cmp);
 	*ret = rows;
 	*ret_n = n;
 	return 0;

@@ -164,6 +164,8 @@ static int check_version(const struct pkg_file *f, enum ykt_param_set set,
 	int top = newest_row(rows, n, set);
 
 	if (top >= 0 && h->version == rows[top].version && h->kind == rows[top].kind &&
+	    h->base_version == rows[top].base_version &&
+	    h->effective_unix_s == rows[top].effective_unix_s &&
 	    memcmp(h->payload_sm3, rows[top].payload_sm3, YKT_PKG_SM3_LEN) == 0)
 		return say(-EALREADY, why, why_len, "%s version %u is already installed",
 			   ykt_param_set_name(set), h->version);

@@ -237,8 +237,10 @@ static void big_list(struct side *s, size_t n)
 		if (kept == 0 || cmp_delta(delta + (kept - 1) * 11, delta + i * 11) != 0)
 			memmove(delta + kept++ * 11, delta + i * 11, 11);
 	nd = kept;
-	h = (struct ykt_pkg_header){ .kind = YKT_PKG_BLACKLIST_DELTA, .version = 2,
-				     .base_version = 1, .effective_unix_s = h.effective_unix_s };
+	h = (struct ykt_pkg_header){ .kind = YKT_PKG_BLACKLIST_DELTA,
+				     .version = 2,
+				     .base_version = 1,
+				     .effective_unix_s = h.effective_unix_s };
 	snprintf(pkg, sizeof(pkg), "%s/delta.pkg", dir);
 	if (pack_write(pkg, &h, delta, nd * 11, key) < 0)
 		exit(1);
@@ -281,13 +283,14 @@ static void write_taps(int taps)
 		f = fopen(path, "we");
 		if (!f)
 			exit(1);
-		fprintf(f, "name = bench%d\nuid = 04B1B2C%d\nissuer_id = 01011000FFFFFFFF\n"
-			   "app_type = 02\napp_version = 01\napp_serial = 2000100000000000000%d\n"
-			   "start_date = 20240101\nexpiry_date = 20301231\ncard_type = 01\n"
-			   "deposit = 00\nbalance_fen = 100000\noffline_atc = 1\nstate = active\n"
-			   "country = 00000156\nprovince = 1100\ncity = 1000\ninterconnect = 0001\n"
-			   "card_kind = 01\noverdraft_limit_fen = 0\nkey_index = 01\n"
-			   "key_version = 01\nalgorithm_id = 00\nkeys = %s/keys/issuer-3des.keys\n",
+		fprintf(f,
+			"name = bench%d\nuid = 04B1B2C%d\nissuer_id = 01011000FFFFFFFF\n"
+			"app_type = 02\napp_version = 01\napp_serial = 2000100000000000000%d\n"
+			"start_date = 20240101\nexpiry_date = 20301231\ncard_type = 01\n"
+			"deposit = 00\nbalance_fen = 100000\noffline_atc = 1\nstate = active\n"
+			"country = 00000156\nprovince = 1100\ncity = 1000\ninterconnect = 0001\n"
+			"card_kind = 01\noverdraft_limit_fen = 0\nkey_index = 01\n"
+			"key_version = 01\nalgorithm_id = 00\nkeys = %s/keys/issuer-3des.keys\n",
 			c, c, c, data);
 		fclose(f);
 	}

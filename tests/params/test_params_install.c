@@ -98,6 +98,9 @@ static void good_then_refusals(void)
 	p = ptest_pack_text(&t, "v3-other.pkg", YKT_PKG_BLACKLIST_FULL, 3, 0, "2026-11-21T07:00:00",
 			    "");
 	step("version 3, other content", p, YKT_E_PARAM_STALE, 3, 3);
+	p = ptest_pack_text(&t, "v3-later.pkg", YKT_PKG_BLACKLIST_FULL, 3, 0, "2026-11-21T07:30:00",
+			    list_ab);
+	step("version 3, other time", p, YKT_E_PARAM_STALE, 3, 3);
 	CHECK(reader_lists(CARD_A, &v) && v == 3, "after all refusals the reader still has v3");
 }
 
