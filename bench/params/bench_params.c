@@ -7,6 +7,7 @@
  * empty one.  Prints `name: value unit` lines (docs/benchmarks.md).
  *
  * Usage: bench-params DATA_DIR [ENTRIES] [TAPS]   (DATA_DIR: tests/data)
+ *        bench-params DATA_DIR --tiny            (CI: it builds and runs)
  */
 #include "bytes.h"
 #include "check.h"
@@ -25,12 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LOOKUPS 1000000
-#define CARDS	4
+#define CARDS 4
 
 static char dir[PATH_MAX - 256], data[PATH_MAX - 256];
 static EVP_PKEY *key;
 static uint64_t seed = 0xbe7c4;
+static size_t n_lookups = 1000000;
 
 static double secs(int64_t ns)
 {
@@ -151,12 +152,12 @@ static int cmp_u64(const void *a, const void *b)
 static void lookups(struct side *s, const uint8_t *serials, size_t n)
 {
 	struct ykt_params_snapshot *snap;
-	uint64_t *ns = malloc(LOOKUPS * sizeof(*ns)), hits = 0;
+	uint64_t *ns = malloc(n_lookups * sizeof(*ns)), hits = 0;
 	long anon0, file0;
 	int64_t t0;
 	uint8_t key10[10];
 
-	memset(ns, 0xff, LOOKUPS * sizeof(*ns)); /* resident before the baseline */
+	memset(ns, 0xff, n_lookups * sizeof(*ns)); /* resident before the baseline */
 	anon0 = status_kib("RssAnon");
 	file0 = status_kib("RssFile");
 	t0 = ykt_monotonic_ns();
@@ -165,7 +166,7 @@ static void lookups(struct side *s, const uint8_t *serials, size_t n)
 	 * the serials and its timing array are already counted) */
 	snap = ykt_params_acquire(s->p, ykt_clock_now_s(s->clock));
 	printf("params_take_up_us: %.1f us\n", (double)(ykt_monotonic_ns() - t0) / 1e3);
-	for (size_t i = 0; i < LOOKUPS; i++) {
+	for (size_t i = 0; i < n_lookups; i++) {
 		memcpy(key10, serials + (check_rand(&seed) % n) * 10, 10);
 		if (i % 2)
 			key10[9] ^= 0x01; /* a neighbour: mostly not listed */
@@ -173,11 +174,11 @@ static void lookups(struct side *s, const uint8_t *serials, size_t n)
 		hits += ykt_params_blacklisted(snap, key10);
 		ns[i] = (uint64_t)(ykt_monotonic_ns() - t0);
 	}
-	qsort(ns, LOOKUPS, sizeof(*ns), cmp_u64);
-	printf("params_lookup_p50: %llu ns\n", (unsigned long long)ns[LOOKUPS / 2]);
-	printf("params_lookup_p99: %llu ns\n", (unsigned long long)ns[LOOKUPS / 100 * 99]);
-	printf("params_lookup_max: %llu ns\n", (unsigned long long)ns[LOOKUPS - 1]);
-	printf("params_lookup_hits: %llu of %d\n", (unsigned long long)hits, LOOKUPS);
+	qsort(ns, n_lookups, sizeof(*ns), cmp_u64);
+	printf("params_lookup_p50: %llu ns\n", (unsigned long long)ns[n_lookups / 2]);
+	printf("params_lookup_p99: %llu ns\n", (unsigned long long)ns[n_lookups / 100 * 99]);
+	printf("params_lookup_max: %llu ns\n", (unsigned long long)ns[n_lookups - 1]);
+	printf("params_lookup_hits: %llu of %zu\n", (unsigned long long)hits, n_lookups);
 	/* what a tap pays when nothing changed: one pread of the generation */
 	for (size_t i = 0; i < 10000; i++) {
 		struct ykt_params_snapshot *again;
@@ -409,8 +410,9 @@ static void pair_open(struct side *big, struct side *empty, const char *prefix, 
 
 int main(int argc, char **argv)
 {
-	size_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
-	int n_taps = argc > 3 ? atoi(argv[3]) : 400;
+	bool tiny = argc == 3 && strcmp(argv[2], "--tiny") == 0;
+	size_t n = tiny ? 10000 : argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
+	int n_taps = tiny ? 10 : argc > 3 ? atoi(argv[3]) : 400;
 	struct side big, empty;
 	char pub[PATH_MAX], pkg[PATH_MAX], shm[] = "/dev/shm/ykt-bench-XXXXXX";
 	struct ykt_pkg_header h = { .kind = YKT_PKG_BLACKLIST_FULL, .version = 1 };
@@ -418,6 +420,8 @@ int main(int argc, char **argv)
 	if (argc < 2 || !realpath(argv[1], data) || n < 1 || n_taps < 10)
 		return 2;
 	ykt_log_set_level(YKT_LOG_ERR);
+	if (tiny)
+		n_lookups = 10000;
 	check_tmpdir(dir, sizeof(dir));
 	snprintf(pub, sizeof(pub), "%s/platform.pub", dir);
 	key = pack_key_generate();

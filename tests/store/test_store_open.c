@@ -6,6 +6,7 @@
 #include "ykt_error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int create_and_reopen(const char *dir)
@@ -137,29 +138,33 @@ static int two_handles(const char *dir)
 	return 0;
 }
 
-/* A schema 1 database (records, no parameter index) from an earlier
- * release is migrated to 2 at open and keeps its records. */
-static int from_schema_1(const char *dir)
+/* A database from before the parameter index (the migration that added
+ * param_version, the latest one) is migrated at open and keeps its
+ * records. */
+static int before_params(const char *dir)
 {
 	struct ykt_purchase_record a, got;
 	struct ykt_store *s = test_open(dir);
-	char path[512];
+	int latest = store_schema_version();
+	char path[512], sql[256];
 
 	CHECK(s);
 	test_record(&a, 1);
 	CHECK_INT(store_intent_add(s, &a), 0);
 	store_close(s);
 	test_db_path(dir, path);
-	/* what schema 1 looked like: exactly the tables of migration 1 */
-	CHECK_INT(raw_exec(path, "DROP TABLE param_version;"
-				 " DELETE FROM meta WHERE key LIKE 'schema_2%';"
-				 " PRAGMA user_version = 1"),
-		  0);
+	/* what the schema before it looked like */
+	snprintf(sql, sizeof(sql),
+		 "DROP TABLE param_version; DELETE FROM meta WHERE key LIKE 'schema_%d%%';"
+		 " PRAGMA user_version = %d",
+		 latest, latest - 1);
+	CHECK_INT(raw_exec(path, sql), 0);
 	s = test_open(dir);
 	CHECK(s);
-	CHECK_INT(raw_int(path, "PRAGMA user_version"), 2);
+	CHECK_INT(raw_int(path, "PRAGMA user_version"), latest);
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM param_version"), 0);
-	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'schema_2'"), 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM meta WHERE key = 'schema_%d'", latest);
+	CHECK_INT(raw_int(path, sql), 1);
 	CHECK_INT(store_purchase_get(s, a.record_no, &got), 0);
 	CHECK(test_record_equal(&got, &a));
 	store_close(s);
@@ -174,7 +179,7 @@ int main(void)
 		{ "bad_arguments", bad_arguments },
 		{ "missing_directory", missing_directory },
 		{ "two_handles", two_handles },
-		{ "from_schema_1", from_schema_1 },
+		{ "before_params", before_params },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));
