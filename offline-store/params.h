@@ -161,6 +161,11 @@ struct ykt_params_version {
  * the active one are removed at each install and not listed. */
 int ykt_params_list(struct ykt_params *p,
 		    int (*cb)(const struct ykt_params_version *v, void *userdata), void *userdata);
+/* The same from the index alone, at now (Unix seconds): for `ykt status`,
+ * which opens the store read-only and touches no parameter file. */
+int ykt_params_list_index(struct ykt_store *store, int64_t now,
+			  int (*cb)(const struct ykt_params_version *v, void *userdata),
+			  void *userdata);
 
 /* ---- the reader side (params_snapshot.c) ---- */
 

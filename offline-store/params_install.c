@@ -477,11 +477,18 @@ int ykt_params_install(struct ykt_params *p, const char *path,
 int ykt_params_list(struct ykt_params *p,
 		    int (*cb)(const struct ykt_params_version *v, void *userdata), void *userdata)
 {
+	return ykt_params_list_index(p->store, ykt_clock_now_s(p->clock), cb, userdata);
+}
+
+int ykt_params_list_index(struct ykt_store *store, int64_t now,
+			  int (*cb)(const struct ykt_params_version *v, void *userdata),
+			  void *userdata)
+{
 	struct params_row *rows = NULL;
 	int active[YKT_PARAM__COUNT];
-	int64_t next, now = ykt_clock_now_s(p->clock);
+	int64_t next;
 	size_t n = 0;
-	int r = params_index_load(p->store, &rows, &n);
+	int r = params_index_load(store, &rows, &n);
 
 	if (r < 0)
 		return r;
