@@ -6,6 +6,7 @@
 #include "ykt_error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int create_and_reopen(const char *dir)
@@ -33,7 +34,7 @@ static int create_and_reopen(const char *dir)
 	store_close(s);
 
 	test_db_path(dir, path);
-	CHECK_INT(store_schema_version(), 3);
+	CHECK_INT(store_schema_version(), 4);
 	CHECK_INT(raw_int(path, "PRAGMA user_version"), store_schema_version());
 	/* the migration ran once, not at every open */
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'schema_1'"), 1);
@@ -137,6 +138,40 @@ static int two_handles(const char *dir)
 	return 0;
 }
 
+/* A database from before the parameter index (schema 2: what came after
+ * it, the parameter index and QR records, taken away) is migrated at open
+ * and keeps its records. */
+static int before_params(const char *dir)
+{
+	struct ykt_purchase_record a, got;
+	struct ykt_store *s = test_open(dir);
+	char path[512];
+
+	CHECK(s);
+	test_record(&a, 1);
+	CHECK_INT(store_intent_add(s, &a), 0);
+	store_close(s);
+	test_db_path(dir, path);
+	CHECK_INT(store_schema_version(), 4);
+	/* what schema 2 looked like */
+	CHECK_INT(raw_exec(path,
+			   "DROP TABLE param_version; DROP TABLE qr;"
+			   " DELETE FROM meta WHERE key LIKE 'schema_3%' OR key LIKE 'schema_4%';"
+			   " PRAGMA user_version = 2"),
+		  0);
+	s = test_open(dir);
+	CHECK(s);
+	CHECK_INT(raw_int(path, "PRAGMA user_version"), 4);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM param_version"), 0);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM qr"), 0);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key IN ('schema_3', 'schema_4')"),
+		  2);
+	CHECK_INT(store_purchase_get(s, a.record_no, &got), 0);
+	CHECK(test_record_equal(&got, &a));
+	store_close(s);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct store_test tests[] = {
@@ -145,6 +180,7 @@ int main(void)
 		{ "bad_arguments", bad_arguments },
 		{ "missing_directory", missing_directory },
 		{ "two_handles", two_handles },
+		{ "before_params", before_params },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));
