@@ -46,7 +46,7 @@ enum ykt_pkg_kind {
 	YKT_PKG_FARE_TABLE = 4,
 	YKT_PKG_CARD_RULES = 5,
 	YKT_PKG_DEVICE_SETTINGS = 6,
-	YKT_PKG_QR_ROOT_KEYS = 7, /* reserved for the QR issue; refused by this build */
+	YKT_PKG_QR_ROOT_KEYS = 7, /* root CA keys of T-Union QR codes (docs/qr.md) */
 };
 
 /* What a package replaces: each set has its own rising version sequence
@@ -57,6 +57,7 @@ enum ykt_param_set {
 	YKT_PARAM_FARE_TABLE,
 	YKT_PARAM_CARD_RULES,
 	YKT_PARAM_DEVICE_SETTINGS,
+	YKT_PARAM_QR_ROOT_KEYS,
 	YKT_PARAM__COUNT
 };
 
@@ -286,11 +287,31 @@ struct ykt_device_settings {
 	int grey_window_s, clock_tolerance_s;
 };
 
+/* Root CA keys of T-Union QR codes (JT/T 1179), by code version and key
+ * index: what a validator checks issuer certificates with (docs/qr.md).
+ * Every key is a point on the SM2 curve, one per version and index. */
+#define YKT_QR_ROOT_KEYS_MAX 64
+
+struct ykt_qr_root_key_param {
+	uint8_t version; /* 0x80 interconnect, 0x81 local */
+	uint8_t index;
+	uint8_t pubkey[65]; /* compressed (33) or uncompressed (65) point */
+	uint8_t pubkey_len;
+	int64_t expiry_unix_s; /* not used after this instant */
+	char name[YKT_PARAM_NAME_MAX + 1];
+};
+
+struct ykt_qr_root_keys {
+	size_t n;
+	struct ykt_qr_root_key_param keys[YKT_QR_ROOT_KEYS_MAX];
+};
+
 /* The parsed payloads in force, NULL when the set has none.  Valid while the
  * snapshot is held. */
 const struct ykt_whitelist *ykt_params_whitelist(const struct ykt_params_snapshot *s);
 const struct ykt_fare_table *ykt_params_fare_table(const struct ykt_params_snapshot *s);
 const struct ykt_card_rules *ykt_params_card_rules(const struct ykt_params_snapshot *s);
 const struct ykt_device_settings *ykt_params_device_settings(const struct ykt_params_snapshot *s);
+const struct ykt_qr_root_keys *ykt_params_qr_root_keys(const struct ykt_params_snapshot *s);
 
 #endif

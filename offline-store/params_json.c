@@ -180,7 +180,8 @@ int j_string(json_object *obj, const char *key, bool required, char *ret, size_t
 int j_hex(json_object *obj, const char *key, bool required, uint8_t *ret, size_t min_bytes,
 	  size_t max_bytes, size_t *ret_len, const char *path, struct jerr *e)
 {
-	char text[2 * 16 + 2], p[160];
+	/* the longest hex field: an uncompressed SM2 point (QR root keys) */
+	char text[2 * 65 + 2], p[160];
 	int n, r = j_string(obj, key, required, text, sizeof(text), path, e);
 
 	if (r <= 0)
@@ -374,6 +375,78 @@ int params_parse_settings(json_object *root, struct ykt_device_settings **ret, u
 	return 0;
 }
 
+/* ---- QR root keys ---- */
+
+static int qr_root_key(json_object *obj, const char *path, struct ykt_qr_root_key_param *k,
+		       struct jerr *e)
+{
+	static const char *const keys[] = { "version",	     "index", "public_key",
+					    "expiry_unix_s", "name",  NULL };
+	char sub[96];
+	size_t len = 0;
+	int64_t expiry = 0;
+	int r = j_object(obj, keys, path, e);
+
+	if (r == 0)
+		r = j_hex(obj, "version", true, &k->version, 1, 1, &len, path, e);
+	if (r >= 0 && k->version != 0x80 && k->version != 0x81) {
+		j_path_key(sub, sizeof(sub), path, "version");
+		return j_fail(e, sub, "%02X is not a QR code version (80 or 81)", k->version);
+	}
+	if (r >= 0)
+		r = j_hex(obj, "index", true, &k->index, 1, 1, &len, path, e);
+	if (r >= 0)
+		r = j_hex(obj, "public_key", true, k->pubkey, 33, 65, &len, path, e);
+	if (r >= 0 && ((len != 33 && len != 65) || !pkg_sm2_point_valid(k->pubkey, len))) {
+		j_path_key(sub, sizeof(sub), path, "public_key");
+		return j_fail(e, sub, "not a point on the SM2 curve (33 or 65 bytes)");
+	}
+	k->pubkey_len = (uint8_t)len;
+	if (r >= 0)
+		r = j_int(obj, "expiry_unix_s", true, PKG_MIN_UNIX_S, PKG_MAX_UNIX_S, &expiry, path,
+			  e);
+	k->expiry_unix_s = expiry;
+	if (r >= 0)
+		r = j_string(obj, "name", false, k->name, sizeof(k->name), path, e);
+	return r < 0 ? r : 0;
+}
+
+int params_parse_qr_root_keys(json_object *root, struct ykt_qr_root_keys **ret, uint64_t *ret_n,
+			      struct jerr *e)
+{
+	static const char *const keys[] = { "keys", NULL };
+	struct ykt_qr_root_keys *q;
+	json_object *arr = NULL;
+	char path[32];
+	size_t n = 0;
+	int r = j_object(root, keys, "", e);
+
+	if (r == 0)
+		r = j_array(root, "keys", true, YKT_QR_ROOT_KEYS_MAX, &arr, &n, "", e);
+	if (r < 0)
+		return r;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		struct ykt_qr_root_key_param *k = &q->keys[i];
+
+		j_path_index(path, sizeof(path), "keys", i);
+		r = qr_root_key(json_object_array_get_idx(arr, i), path, k, e);
+		for (size_t j = 0; r >= 0 && j < i; j++)
+			if (q->keys[j].version == k->version && q->keys[j].index == k->index)
+				r = j_fail(e, path, "a second key %02X %02X", k->version, k->index);
+	}
+	if (r < 0) {
+		free(q);
+		return r;
+	}
+	q->n = n;
+	*ret = q;
+	*ret_n = n;
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 int params_json_parse(enum ykt_param_set set, const uint8_t *buf, size_t len, void **ret,
@@ -398,6 +471,10 @@ int params_json_parse(enum ykt_param_set set, const uint8_t *buf, size_t len, vo
 	case YKT_PARAM_DEVICE_SETTINGS:
 		r = params_parse_settings(root, (struct ykt_device_settings **)ret, ret_entries,
 					  &e);
+		break;
+	case YKT_PARAM_QR_ROOT_KEYS:
+		r = params_parse_qr_root_keys(root, (struct ykt_qr_root_keys **)ret, ret_entries,
+					      &e);
 		break;
 	default:
 		r = -EINVAL;

@@ -61,5 +61,7 @@ int params_parse_fare_table(json_object *root, struct ykt_fare_table **ret, uint
 int params_parse_card_rules(json_object *root, struct ykt_card_rules **ret, uint64_t *ret_n,
 			    struct jerr *e);
 void params_fare_table_free(struct ykt_fare_table *t);
+int params_parse_qr_root_keys(json_object *root, struct ykt_qr_root_keys **ret, uint64_t *ret_n,
+			      struct jerr *e);
 
 #endif

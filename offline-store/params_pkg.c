@@ -17,7 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,6 +58,7 @@ static const char *const set_names[YKT_PARAM__COUNT] = {
 	[YKT_PARAM_FARE_TABLE] = "fare-table",
 	[YKT_PARAM_CARD_RULES] = "card-rules",
 	[YKT_PARAM_DEVICE_SETTINGS] = "device-settings",
+	[YKT_PARAM_QR_ROOT_KEYS] = "qr-root-keys",
 };
 
 #define N_KINDS ((int)(sizeof(kind_names) / sizeof(kind_names[0])))
@@ -92,6 +95,8 @@ int ykt_pkg_kind_set(int kind)
 		return YKT_PARAM_CARD_RULES;
 	case YKT_PKG_DEVICE_SETTINGS:
 		return YKT_PARAM_DEVICE_SETTINGS;
+	case YKT_PKG_QR_ROOT_KEYS:
+		return YKT_PARAM_QR_ROOT_KEYS;
 	default:
 		return -EINVAL;
 	}
@@ -224,6 +229,19 @@ int ykt_pkg_header_decode(const uint8_t in[YKT_PKG_HEADER_LEN], struct ykt_pkg_h
 	if (r == 0)
 		*ret = h;
 	return r;
+}
+
+bool pkg_sm2_point_valid(const uint8_t *point, size_t len)
+{
+	EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_sm2);
+	EC_POINT *pt = group ? EC_POINT_new(group) : NULL;
+	bool ok = pt && (len == 33 || len == 65) &&
+		  EC_POINT_oct2point(group, pt, point, len, NULL) == 1 &&
+		  EC_POINT_is_on_curve(group, pt, NULL) == 1;
+
+	EC_POINT_free(pt);
+	EC_GROUP_free(group);
+	return ok;
 }
 
 /* ---- the platform key ---- */

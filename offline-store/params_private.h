@@ -74,6 +74,10 @@ int pkg_payload_blame(struct pkg_payload *pl, const uint8_t sm3[YKT_PKG_SM3_LEN]
  * SM3 checked.  Caller frees *ret. */
 int pkg_read_payload(const struct pkg_file *f, uint8_t **ret, char *why, size_t why_len);
 
+/* true when point (33 bytes compressed or 65 uncompressed) is on the SM2
+ * curve: a QR root key that could verify something. */
+bool pkg_sm2_point_valid(const uint8_t *point, size_t len);
+
 /* SM3 of a buffer. 0 or -ENOMEM. */
 int pkg_sm3(const void *data, size_t len, uint8_t out[YKT_PKG_SM3_LEN]);
 

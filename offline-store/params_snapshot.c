@@ -296,3 +296,10 @@ const struct ykt_device_settings *ykt_params_device_settings(const struct ykt_pa
 
 	return it ? it->parsed : NULL;
 }
+
+const struct ykt_qr_root_keys *ykt_params_qr_root_keys(const struct ykt_params_snapshot *s)
+{
+	const struct params_item *it = item_of(s, YKT_PARAM_QR_ROOT_KEYS);
+
+	return it ? it->parsed : NULL;
+}

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "params.h"
 #include "qr.h"
 #include "store.h"
 #include "ykt_error.h"
@@ -220,6 +221,28 @@ static void scan_charge(struct ykt_qr_tap *q, struct qr_scan *s)
 	scan_end(s, TAP_PAID, 0);
 }
 
+/* The root keys in force: a qr-root-keys parameter package when one is in
+ * force (it replaces the configuration's keys as a whole), else [qr]
+ * root_key.  Into out (CONFIG_QR_ROOTS_MAX or YKT_QR_ROOT_KEYS_MAX). */
+static size_t scan_roots(const struct qr_scan *s, const struct ykt_params_snapshot *snap,
+			 struct qr_root_key *out)
+{
+	const struct ykt_qr_root_keys *pk = ykt_params_qr_root_keys(snap);
+
+	if (!pk) {
+		memcpy(out, s->cfg->qr_roots, s->cfg->n_qr_roots * sizeof(*out));
+		return s->cfg->n_qr_roots;
+	}
+	for (size_t i = 0; i < pk->n; i++) {
+		out[i] = (struct qr_root_key){ .version = pk->keys[i].version,
+					       .index = pk->keys[i].index,
+					       .pubkey_len = pk->keys[i].pubkey_len,
+					       .expiry_utc = pk->keys[i].expiry_unix_s };
+		memcpy(out[i].pubkey, pk->keys[i].pubkey, pk->keys[i].pubkey_len);
+	}
+	return pk->n;
+}
+
 static enum qr_verdict scan_verify(struct ykt_qr_tap *q, struct qr_scan *s, enum qr_verdict guard)
 {
 	const struct ykt_config *cfg = s->cfg;
@@ -229,12 +252,19 @@ static enum qr_verdict scan_verify(struct ykt_qr_tap *q, struct qr_scan *s, enum
 		.fare_fen = (uint32_t)s->res->amount_fen,
 		.accept_test_accounts = cfg->qr_accept_test_accounts,
 	};
+	struct qr_root_key roots[YKT_QR_ROOT_KEYS_MAX > CONFIG_QR_ROOTS_MAX ? YKT_QR_ROOT_KEYS_MAX
+									    : CONFIG_QR_ROOTS_MAX];
+	struct ykt_params_snapshot *snap;
 	enum qr_verdict v;
+	size_t n;
 
 	/* the very bytes of a charged code: nothing to verify again */
 	if (guard == QR_REPLAYED)
 		return QR_REPLAYED;
-	v = qr_verify(s->buf, &s->code, cfg->qr_roots, cfg->n_qr_roots, &policy);
+	snap = ykt_params_acquire(s->env->params, s->now_s);
+	n = scan_roots(s, snap, roots);
+	v = qr_verify(s->buf, &s->code, roots, n, &policy);
+	ykt_params_snapshot_unref(snap);
 	qr_trace(s->env, "qr-verify");
 	/* the account's repeat window counts only for a code proven its own */
 	return v == QR_OK ? guard : v;

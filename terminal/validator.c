@@ -149,8 +149,9 @@ static int validator_open_scanner(struct ykt_validator *v, char *errbuf, size_t 
 		snprintf(errbuf, errbuf_len, "QR scan guard: %s", ykt_strerror(r));
 		return r;
 	}
-	if (!v->cfg->n_qr_roots)
-		log_warn("qr", "no QR root keys ([qr] root_key): every code is refused");
+	if (!v->cfg->n_qr_roots && !v->cfg->params_dir[0])
+		log_warn("qr", "no QR root keys ([qr] root_key, or a qr-root-keys package in "
+			       "[params] dir): every code is refused");
 	return 0;
 }
 

@@ -252,9 +252,25 @@ static void kinds_and_keys(void)
 	const char *p = ptest_pack(&t, "qr.pkg", YKT_PKG_QR_ROOT_KEYS, 1, 0, "2026-11-21T07:00:00",
 				   "{}", 2, t.key);
 	char err[256];
+	struct ykt_params_snapshot *snap;
+	const struct ykt_qr_root_keys *q;
 
-	CHECK_INT(ptest_install(&t, p), YKT_E_PARAM_KIND);
-	CHECK(strstr(ptest_why, "qr-root-keys") != NULL, "why: %s", ptest_why);
+	/* QR root keys: a payload out of form is refused, a good one is in force */
+	CHECK_INT(ptest_install(&t, p), YKT_E_PARAM_FORMAT);
+	CHECK(strstr(ptest_why, "keys: missing") != NULL, "why: %s", ptest_why);
+	p = ptest_pack_text(
+	    &t, "qr2.pkg", YKT_PKG_QR_ROOT_KEYS, 2, 0, "2026-11-21T07:00:00",
+	    "{\"keys\": [{\"version\": \"81\", \"index\": \"07\", \"expiry_unix_s\": "
+	    "1924963199, \"public_key\": \"0232C4AE2C1F1981195F9904466A39C9948FE30BBFF2"
+	    "660BE1715A4589334C74C7\"}]}");
+	CHECK_INT(ptest_install(&t, p), 0);
+	CHECK_INT(ptest_active(&t, YKT_PARAM_QR_ROOT_KEYS), 2);
+	snap = ykt_params_acquire(t.p, ykt_clock_now_s(t.clock));
+	q = ykt_params_qr_root_keys(snap);
+	CHECK(q && q->n == 1 && q->keys[0].version == 0x81 && q->keys[0].index == 7 &&
+		  q->keys[0].pubkey_len == 33 && q->keys[0].expiry_unix_s == 1924963199,
+	      "QR root keys in force");
+	ykt_params_snapshot_unref(snap);
 	po.public_key_path = "/nonexistent/platform.pub";
 	CHECK_INT(ykt_params_open(&po, &p2, err, sizeof(err)), YKT_E_PARAM_KEY);
 	po.public_key_path = NULL; /* a reader: no key, installs refused */

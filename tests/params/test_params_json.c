@@ -101,6 +101,7 @@ static void examples_lists(void)
 {
 	struct ykt_whitelist *wl;
 	struct ykt_device_settings *s;
+	struct ykt_qr_root_keys *q;
 	uint64_t n = 0;
 
 	wl = parse_file(YKT_PARAM_WHITELIST, "whitelist.json", &n);
@@ -115,6 +116,15 @@ static void examples_lists(void)
 		  s->has_clock_tolerance_s && s->clock_tolerance_s == 120,
 	      "device settings");
 	params_json_free(YKT_PARAM_DEVICE_SETTINGS, s);
+
+	q = parse_file(YKT_PARAM_QR_ROOT_KEYS, "qr-root-keys.json", &n);
+	CHECK(q && q->n == 2 && n == 2 && q->keys[0].version == 0x80 && q->keys[0].index == 1 &&
+		  q->keys[0].pubkey_len == 33 && q->keys[0].pubkey[0] == 0x02 &&
+		  q->keys[0].expiry_unix_s == 1924963199 &&
+		  strcmp(q->keys[0].name, "interconnect root 1") == 0 &&
+		  q->keys[1].version == 0x81 && q->keys[1].pubkey_len == 65 && !q->keys[1].name[0],
+	      "QR root keys");
+	params_json_free(YKT_PARAM_QR_ROOT_KEYS, q);
 }
 
 struct bad {
@@ -127,6 +137,8 @@ struct bad {
 #define FT  YKT_PARAM_FARE_TABLE
 #define CR  YKT_PARAM_CARD_RULES
 #define DS  YKT_PARAM_DEVICE_SETTINGS
+#define QR  YKT_PARAM_QR_ROOT_KEYS
+#define G33 "\"0232C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7\""
 #define ROW "[100,100],[100,100]"
 #define TWO "[{\"code\":\"0001\"},{\"code\":\"0002\"}]"
 
@@ -234,6 +246,41 @@ static const struct bad bad[] = {
 	{ DS, "{\"grey_window_s\": -1}", "grey_window_s: not an integer" },
 	{ DS, "{\"clock_tolerance_s\": true}", "clock_tolerance_s: not an integer" },
 	{ DS, "{\"fare_fen\": 200}", "unknown key \"fare_fen\"" },
+	/* QR root keys */
+	{ QR, "{}", "keys: missing" },
+	{ QR, "{\"keys\": [{\"index\": \"01\", \"public_key\": " G33 ", \"expiry_unix_s\": 1}]}",
+	  "keys[0].version: missing" },
+	{ QR,
+	  "{\"keys\": [{\"version\": \"82\", \"index\": \"01\", \"public_key\": " G33
+	  ", \"expiry_unix_s\": 1}]}",
+	  "keys[0].version: 82 is not a QR code version" },
+	{ QR,
+	  "{\"keys\": [{\"version\": \"80\", \"index\": \"0102\", \"public_key\": " G33
+	  ", \"expiry_unix_s\": 1}]}",
+	  "keys[0].index" },
+	/* the generator's x with the other parity is on the curve; x = 5 is not */
+	{ QR,
+	  "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": "
+	  "\"020000000000000000000000000000000000000000000000000000000000000005\", "
+	  "\"expiry_unix_s\": 1}]}",
+	  "keys[0].public_key: not a point on the SM2 curve" },
+	{ QR,
+	  "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": "
+	  "\"32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C732C4AE2C1F1981195F9904"
+	  "466A39C9948FE30BBFF2660BE1715A4589334C74C7\", "
+	  "\"expiry_unix_s\": 1}]}",
+	  "keys[0].public_key: not a point" },
+	{ QR, "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": " G33 "}]}",
+	  "keys[0].expiry_unix_s: missing" },
+	{ QR,
+	  "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": " G33
+	  ", \"expiry_unix_s\": 1}, {\"version\": \"80\", \"index\": \"01\", \"public_key\": " G33
+	  ", \"expiry_unix_s\": 2}]}",
+	  "keys[1]: a second key 80 01" },
+	{ QR,
+	  "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": " G33
+	  ", \"expiry_unix_s\": 1, \"curve\": \"sm2\"}]}",
+	  "keys[0]: unknown key \"curve\"" },
 };
 
 static void refusals(void)

@@ -54,7 +54,7 @@ static void header_refusals(void)
 		{ 4, 2, YKT_E_PARAM_FORMAT, "format 2" },
 		{ 7, 1, YKT_E_PARAM_FORMAT, "flags 0001" },
 		{ 5, 0, YKT_E_PARAM_KIND, "kind 0" },
-		{ 5, 7, YKT_E_PARAM_KIND, "qr-root-keys" },
+		{ 5, 8, YKT_E_PARAM_KIND, "kind 8 (unknown)" },
 		{ 5, 99, YKT_E_PARAM_KIND, "kind 99 (unknown)" },
 		{ 11, 0, YKT_E_PARAM_FORMAT, "version 0" }, /* version 0 */
 		{ 15, 1, YKT_E_PARAM_FORMAT, "base version 1 on a blacklist-full" },

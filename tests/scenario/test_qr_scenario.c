@@ -14,13 +14,19 @@
  *     account type; refused codes charge nothing; codes that do not parse
  *     leave no record; record numbers run on with the cards';
  *   - a second run on the same store (a restart) still refuses a charged
- *     code as replayed and the same account within its repeat window.
+ *     code as replayed and the same account within its repeat window;
+ *   - a third run takes its root keys from a signed qr-root-keys parameter
+ *     package instead of [qr] root_key: the package's key serves, and the
+ *     configuration's keys no longer do (the package replaces them).
  *
  * Usage: test-qr-scenario DATA_DIR (tests/data)
  */
 #include "bytes.h"
+#include "clock.h"
 #include "check.h"
 #include "config.h"
+#include "params.h"
+#include "params_pack.h"
 #include "qr_gen.h"
 #include "store.h"
 #include "validator.h"
@@ -434,6 +440,79 @@ static void restart(const char *dir, const struct shift *first)
 	check_outcomes(&s);
 }
 
+/* A qr-root-keys package with the test root key for 80 01 only, signed by
+ * a platform key made here, installed as `ykt params install` would. */
+static void install_root_package(const char *dir, struct ykt_clock *clock, struct ykt_store *store)
+{
+	struct ykt_pkg_header h = { .kind = YKT_PKG_QR_ROOT_KEYS, .version = 1 };
+	struct ykt_params_options po = { .store = store, .clock = clock };
+	char pub[600], pkgdir[600], pkg[600], json[512], hex[2 * QR_ROOT_PUBKEY_MAX + 1], why[256];
+	struct ykt_params *p = NULL;
+	EVP_PKEY *platform = pack_key_generate();
+	struct qr_root_key root;
+
+	qr_gen_root(&keys, 0x80, 1, 0, &root);
+	qr_gen_hex(root.pubkey, root.pubkey_len, hex);
+	snprintf(json, sizeof(json),
+		 "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": "
+		 "\"%s\", \"expiry_unix_s\": 1924963199}]}",
+		 hex);
+	snprintf(pub, sizeof(pub), "%s/platform.pub", dir);
+	snprintf(pkgdir, sizeof(pkgdir), "%s/params", dir);
+	snprintf(pkg, sizeof(pkg), "%s/qr-root-keys-1.pkg", dir);
+	po.dir = pkgdir;
+	po.public_key_path = pub;
+	CHECK(platform && pack_key_write(platform, NULL, pub) == 0, "platform key");
+	CHECK(pack_write(pkg, &h, json, strlen(json), platform) == 0, "package");
+	CHECK(ykt_params_open(&po, &p, why, sizeof(why)) == 0, "params: %s", why);
+	CHECK(p && ykt_params_install(p, pkg, NULL, why, sizeof(why)) == 0, "install: %s", why);
+	ykt_params_free(p);
+	EVP_PKEY_free(platform);
+}
+
+/* Root keys from a parameter package: [params] added to the configuration,
+ * whose own [qr] root keys stay; the package's 80 01 key serves, and the
+ * configuration's 81 01 key is no longer in force. */
+static void keys_from_params(const char *dir, const struct shift *first)
+{
+	static struct shift s;
+	struct ykt_store *store = NULL;
+	struct ykt_clock *clock = NULL;
+	struct qr_gen_opts o;
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ykt.conf", dir);
+	f = fopen(path, "ae");
+	CHECK(f != NULL, "config");
+	if (!f)
+		return;
+	fprintf(f, "[params]\ndir = params\npublic_key = platform.pub\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/qr.db", dir);
+	CHECK(store_open(path, NULL, &store, NULL, 0) == 0, "store");
+	CHECK(ykt_clock_new("sim:2026-11-21T07:30:00", &clock) == 0, "clock");
+	install_root_package(dir, clock, store);
+	store_close(store);
+	ykt_clock_free(clock);
+
+	memset(&s, 0, sizeof(s));
+	s.data = first->data;
+	snprintf(path, sizeof(path), "%s/shift.tap", dir);
+	s.script = fopen(path, "we");
+	if (!s.script)
+		return;
+	s.now = first->now + 120;
+	w_clock(&s);
+	opts(&o, &s, QR_VERSION_INTERCONNECT, 0x50);
+	w_scan(&s, &o, "paid", "ok", 200, 0);
+	opts(&o, &s, QR_VERSION_LOCAL, 0x51);
+	w_scan(&s, &o, "qr-unknown-root", "unknown-root", 0, 0);
+	fclose(s.script);
+	CHECK(run(dir, &s) == 0, "the third run ended");
+	check_outcomes(&s);
+}
+
 int main(int argc, char **argv)
 {
 	static struct shift s;
@@ -460,6 +539,7 @@ int main(int argc, char **argv)
 	check_store(dir, &s, 3);
 	distinct_messages();
 	restart(dir, &s);
+	keys_from_params(dir, &s);
 
 	if (check_result() == 0)
 		check_rm_rf(dir);

@@ -41,7 +41,8 @@ static int usage(void)
 		"                       INPUT OUTPUT\n"
 		"       ykt-params-pack --genkey PRIVATE.pem PUBLIC.pem\n"
 		"KIND: blacklist-full, blacklist-delta, whitelist, fare-table, card-rules,\n"
-		"      device-settings.  TIME: YYYY-MM-DDThh:mm:ss (China Standard Time).\n");
+		"      device-settings, qr-root-keys.  TIME: YYYY-MM-DDThh:mm:ss (China Standard\n"
+		"      Time).\n");
 	return 2;
 }
 
