@@ -4,6 +4,7 @@
  * refused any number of times), refused codes charge nothing, fields out of
  * form refused by the store and by the table, the walk of charged codes for
  * the scan guard, counts, and the clock check's latest time. */
+#include "bytes.h"
 #include "store_test.h"
 #include "ykt_error.h"
 
@@ -15,6 +16,9 @@
 
 static void test_qr(struct ykt_qr_record *r, unsigned n, const char *verdict)
 {
+	struct ykt_cst t;
+	uint8_t bcd[7];
+
 	memset(r, 0, sizeof(*r));
 	snprintf(r->device_id, sizeof(r->device_id), "BUS-0815-V1");
 	snprintf(r->verdict, sizeof(r->verdict), "%s", verdict);
@@ -41,8 +45,9 @@ static void test_qr(struct ykt_qr_record *r, unsigned n, const char *verdict)
 	r->amount_fen = strcmp(verdict, "ok") == 0 ? 100 : 0;
 	r->discount_fen = strcmp(verdict, "ok") == 0 ? 100 : 0;
 	r->txn_unix_s = T0 + n * 60;
-	snprintf(r->txn_time, sizeof(r->txn_time), "202611210%u%02u00", 7 + (30 + n) / 60,
-		 (30 + n) % 60);
+	ykt_cst_from_unix(r->txn_unix_s, &t);
+	ykt_cst_to_bcd7(&t, bcd);
+	ykt_hex_encode(bcd, 7, r->txn_time, sizeof(r->txn_time));
 	r->industry = 0x02;
 	snprintf(r->line, sizeof(r->line), "0029");
 	snprintf(r->direction, sizeof(r->direction), "up");
