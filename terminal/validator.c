@@ -29,9 +29,22 @@ struct ykt_validator {
 	ykt_tap_report_cb report;
 	void *report_data;
 	int taps;
+
+	/* a store that did not open: why, and when to try again (validator clock) */
+	int store_err;
+	char store_why[112];
+	int64_t store_retry_at_s;
+	/* the service state last logged: 0 in service, 1 warning, -1 out of
+	 * service, with the error behind it */
+	int service_state, service_err;
 };
 
+/* How often the loop checks the store, the PSAM and the clock while no card
+ * comes: the log (and later the crew display) follows the state. */
+#define VALIDATOR_HEALTH_INTERVAL_MS 30000
+
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata);
+static void validator_on_timer(struct ykt_loop *loop, void *userdata);
 
 static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
@@ -79,9 +92,46 @@ static int validator_grey_leftover_intents(struct ykt_validator *v)
 	return r;
 }
 
+/* Open the store. A store that does not open (damaged, full, unreadable,
+ * newer than this program) does not stop the validator: it stays out of
+ * service, says why at every tap, leaves the file as it found it, and tries
+ * again every store_retry_s. */
+static int validator_open_store(struct ykt_validator *v)
+{
+	const struct ykt_config *c = v->cfg;
+	struct store_options so = {
+		.busy_timeout_ms = c->busy_timeout_ms,
+		.min_free_bytes = c->min_free_bytes,
+		.warn_free_bytes = c->warn_free_bytes,
+		.max_records = c->max_records,
+		.warn_records = c->warn_records,
+	};
+	int r = store_open(c->store_path, &so, &v->store, v->store_why, sizeof(v->store_why));
+
+	if (r == 0)
+		r = validator_grey_leftover_intents(v);
+	if (r < 0) {
+		if (v->store) {
+			snprintf(v->store_why, sizeof(v->store_why), "%s", ykt_strerror(r));
+			store_close(v->store);
+			v->store = NULL;
+		}
+		if (!v->store_why[0])
+			snprintf(v->store_why, sizeof(v->store_why), "%s", ykt_strerror(r));
+		v->store_err = r;
+		v->store_retry_at_s = ykt_clock_now_s(v->clock) + c->store_retry_s;
+		log_err("store", "%s: %s; out of service until it opens", c->store_path,
+			v->store_why);
+		return r;
+	}
+	v->store_err = 0;
+	v->store_why[0] = '\0';
+	v->env.store = v->store;
+	return 0;
+}
+
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
-	struct store_options so = { v->cfg->busy_timeout_ms, v->cfg->min_free_bytes };
 	struct ykt_reader_env renv;
 	int r;
 
@@ -90,17 +140,18 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		snprintf(errbuf, errbuf_len, "clock %s: %s", v->cfg->clock_uri, ykt_strerror(r));
 		return r;
 	}
-	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
-	if (r == 0)
-		r = validator_grey_leftover_intents(v);
-	if (r < 0)
-		return r;
+	validator_open_store(v);
 	r = validator_open_sam(v, errbuf, errbuf_len);
 	if (r < 0)
 		return r;
 	r = ykt_loop_new(validator_on_event, v, &v->loop);
 	if (r < 0) {
 		snprintf(errbuf, errbuf_len, "event loop: %s", ykt_strerror(r));
+		return r;
+	}
+	r = ykt_loop_add_timer(v->loop, VALIDATOR_HEALTH_INTERVAL_MS, validator_on_timer, v);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "health timer: %s", ykt_strerror(r));
 		return r;
 	}
 	renv = (struct ykt_reader_env){
@@ -133,7 +184,7 @@ int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, 
 	v->env.cfg = cfg;
 	v->env.reader = v->reader;
 	v->env.psam = v->psam;
-	v->env.store = v->store;
+	v->env.store = v->store; /* NULL until it opens */
 	v->env.clock = v->clock;
 	*ret = v;
 	return 0;
@@ -162,22 +213,71 @@ static int64_t validator_link_ns(struct ykt_validator *v)
 	return (int64_t)(card + psam);
 }
 
+/* Log the service state when it changes (not at every tap): out of
+ * service and why, a warning, back in service. */
+static void validator_note_service(struct ykt_validator *v, int rc, const char *why)
+{
+	int state = rc < 0 ? -1 : why[0] ? 1 : 0;
+
+	if (state == v->service_state && rc == v->service_err)
+		return;
+	if (state < 0)
+		log_err("service", "out of service: %s", why);
+	else if (state > 0)
+		log_warn("service", "%s", why);
+	else
+		log_info("service", "in service");
+	v->service_state = state;
+	v->service_err = rc;
+}
+
+/* Everything a tap needs, checked before any card is touched: the store
+ * (opened again when due), its room, the PSAM, the clock. */
+static int validator_ready(struct ykt_validator *v, char *why, size_t why_len)
+{
+	int64_t now = ykt_clock_now_s(v->clock);
+	int rc;
+
+	/* due, or the clock went back past the last attempt */
+	if (!v->store &&
+	    (now >= v->store_retry_at_s || now < v->store_retry_at_s - v->cfg->store_retry_s))
+		validator_open_store(v);
+	if (!v->store) {
+		snprintf(why, why_len, "store: %s", v->store_why);
+		rc = v->store_err;
+	} else {
+		rc = ykt_tap_ready(&v->env, why, why_len);
+	}
+	validator_note_service(v, rc, why);
+	return rc;
+}
+
+static void validator_on_timer(struct ykt_loop *loop, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+	char why[128];
+
+	validator_ready(v, why, sizeof(why));
+}
+
 static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 {
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
 	int64_t start_ns = ykt_monotonic_ns(), link_ns = validator_link_ns(v);
-	char why[128];
+	char why[sizeof(res.reason)];
 
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
-	} else if (ykt_tap_ready(&v->env, why, sizeof(why)) < 0) {
-		log_err("tap", "out of service: %s", why);
+	} else if (validator_ready(v, why, sizeof(why)) < 0) {
 		res.outcome = TAP_OUT_OF_SERVICE;
+		snprintf(res.reason, sizeof(res.reason), "%s", why);
 		/* a PSAM that stopped is tried again at the next card */
 		if (!psam_ready(v->psam))
 			psam_start(v->psam);
 	} else {
 		ykt_tap_run(&v->env, &res);
+		if (!res.reason[0]) /* the tap's own reason first, else the warning */
+			snprintf(res.reason, sizeof(res.reason), "%s", why);
 	}
 	v->taps++;
 	res.elapsed_us = res.model_us = -1;
@@ -268,6 +368,9 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 		fprintf(out, " record=%lld", (long long)res->record_no);
 	if (res->sw)
 		fprintf(out, " sw=%04X", res->sw);
+	if (res->reason[0])
+		fprintf(out, " %s=\"%s\"",
+			res->outcome == TAP_OUT_OF_SERVICE ? "reason" : "warning", res->reason);
 	if (res->elapsed_us >= 0)
 		fprintf(out, " time=%lld.%01lldms model=%lld.%01lldms",
 			(long long)res->elapsed_us / 1000, (long long)res->elapsed_us % 1000 / 100,
