@@ -14,6 +14,8 @@
  *       mute           the card stays but never answers the target
  *       sw:TARGET:SW   the card refuses the target with status word SW
  *       garble         the card applies the target; its answer arrives cut short
+ *       corrupt        the card applies the target; the last data byte of its
+ *                      answer arrives flipped (for DEBIT: a wrong MAC2)
  *     tap cards/adult.card expect=paid debit=yes   read by scenario tests only
  *
  * A card file named twice is the same card: its balance and ATC carry over.
@@ -49,6 +51,7 @@ enum sim_fault_kind {
 	FAULT_MUTE,
 	FAULT_SW,
 	FAULT_GARBLE,
+	FAULT_CORRUPT,
 };
 
 static const char *const fault_names[] = {
@@ -57,6 +60,7 @@ static const char *const fault_names[] = {
 	[FAULT_MUTE] = "mute",
 	[FAULT_SW] = "sw",
 	[FAULT_GARBLE] = "garble",
+	[FAULT_CORRUPT] = "corrupt",
 };
 
 struct sim_fault {
@@ -146,7 +150,7 @@ static int parse_fault(const char *text, struct sim_fault *ret)
 	unsigned v, sw;
 	int n = 0;
 
-	for (size_t k = FAULT_LEAVE_BEFORE; k <= FAULT_GARBLE && !f.kind; k++) {
+	for (size_t k = FAULT_LEAVE_BEFORE; k <= FAULT_CORRUPT && !f.kind; k++) {
 		size_t len = strlen(fault_names[k]);
 
 		if (strncmp(text, fault_names[k], len) == 0 && text[len] == ':') {
@@ -447,6 +451,8 @@ static int field_exchange(struct sim_field *f, enum sim_fault_kind fault, const 
 	}
 	if (rc == 0 && fault == FAULT_GARBLE && *ret_rapdu_len > 2)
 		garble(rapdu, ret_rapdu_len);
+	if (rc == 0 && fault == FAULT_CORRUPT && *ret_rapdu_len > 2)
+		rapdu[*ret_rapdu_len - 3] ^= 0x01; /* the last data byte */
 	return rc;
 }
 
