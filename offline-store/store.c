@@ -257,14 +257,15 @@ static int check_integrity(sqlite3 *db, char *errbuf, size_t errbuf_len)
 	if (r < 0)
 		return r;
 	if (strcmp(verdict, "ok") != 0) {
-		char msg[256];
+		static const char banner[] = "*** in database main ***";
+		char msg[256], *first = verdict;
 
-		/* the verdict spans lines; errbuf and the log want one */
-		for (char *p = verdict; *p; p++)
-			if (*p == '\n' || *p == '\r' || *p == '\t')
-				*p = ' ';
-
-		snprintf(msg, sizeof(msg), "database failed its integrity check: %s", verdict);
+		/* the verdict spans lines: the log and errbuf get the first
+		 * finding on one line (a display has room for little more) */
+		if (strncmp(first, banner, sizeof(banner) - 1) == 0)
+			first += strspn(first + sizeof(banner) - 1, "\r\n") + sizeof(banner) - 1;
+		first[strcspn(first, "\r\n")] = '\0';
+		snprintf(msg, sizeof(msg), "database failed its integrity check: %s", first);
 		return open_fail(errbuf, errbuf_len, YKT_E_STORE_CORRUPT, msg);
 	}
 	return 0;
