@@ -13,7 +13,7 @@
  * error, a purge through a connection of its own as `ykt sync` would do,
  * a good copy of the database put back.
  *
- * Usage: test-service CARD_DIR PSAM_PROFILE
+ * Usage: test-out-of-service CARD_DIR PSAM_PROFILE
  */
 #include "bytes.h"
 #include "check.h"
@@ -471,17 +471,17 @@ int main(int argc, char **argv)
 	static char cards[PATH_MAX], psam[PATH_MAX];
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: test-service CARD_DIR PSAM_PROFILE\n");
+		fprintf(stderr, "usage: test-out-of-service CARD_DIR PSAM_PROFILE\n");
 		return 2;
 	}
 	if (!realpath(argv[1], cards) || !realpath(argv[2], psam)) {
-		perror("test-service");
+		perror("test-out-of-service");
 		return 2;
 	}
 	card_dir = cards;
 	psam_path = psam;
 	if (fault_vfs_install() != SQLITE_OK) {
-		fprintf(stderr, "test-service: cannot install the fault VFS\n");
+		fprintf(stderr, "test-out-of-service: cannot install the fault VFS\n");
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
