@@ -96,10 +96,42 @@ static const char migration_1[] =
 	/* every tap compares the clock with the latest record: keep MAX() cheap */
 	"CREATE INDEX purchase_txn_unix_s ON purchase (txn_unix_s);"
 	"PRAGMA user_version = 1;";
+
+/* Version 2: event records (PSAM swap, card lock, ...) drawing record
+ * numbers from the same device counter as purchases, and what the
+ * platform answered for each record (reason of a rejection, when). */
+static const char migration_2[] =
+	"INSERT INTO meta (key, value) VALUES"
+	" ('schema_2', 'event records; platform answer reason and time'),"
+	" ('schema_2_applied_unix_s', strftime('%s', 'now'));"
+	"CREATE TABLE event ("
+	" record_no INTEGER PRIMARY KEY CHECK (record_no > 0),"
+	" device_id TEXT NOT NULL"
+	"  CHECK (length(CAST(device_id AS BLOB)) BETWEEN 1 AND 32),"
+	" kind TEXT NOT NULL"
+	"  CHECK (length(kind) BETWEEN 1 AND 24 AND kind NOT GLOB '*[^a-z0-9-]*'),"
+	" event_time TEXT NOT NULL"
+	"  CHECK (length(event_time) = 14 AND event_time NOT GLOB '*[^0-9]*'),"
+	" event_unix_s INTEGER NOT NULL CHECK (typeof(event_unix_s) = 'integer'),"
+	" body TEXT NOT NULL CHECK (length(CAST(body AS BLOB)) <= 4096"
+	"  AND json_valid(body) AND json_type(body) = 'object'),"
+	" upload_state INTEGER NOT NULL CHECK (upload_state IN (0, 1, 2, 3)),"
+	" upload_reason TEXT CHECK (upload_reason IS NULL"
+	"  OR length(CAST(upload_reason AS BLOB)) <= 200),"
+	" upload_ms INTEGER CHECK (upload_ms IS NULL OR upload_ms >= 0),"
+	" created_ms INTEGER NOT NULL CHECK (created_ms >= 0),"
+	" UNIQUE (device_id, record_no));"
+	"CREATE INDEX event_upload_state ON event (upload_state);"
+	"ALTER TABLE purchase ADD COLUMN upload_reason TEXT CHECK (upload_reason IS NULL"
+	"  OR length(CAST(upload_reason AS BLOB)) <= 200);"
+	"ALTER TABLE purchase ADD COLUMN upload_ms INTEGER"
+	"  CHECK (upload_ms IS NULL OR upload_ms >= 0);"
+	"PRAGMA user_version = 2;";
 /* clang-format on */
 
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

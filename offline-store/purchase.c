@@ -20,7 +20,7 @@
 /* Next device record number, inside the caller's write transaction so a
  * rolled-back insert does not consume it, and never below a number once
  * handed out even if rows are deleted later. */
-static int next_record_no(struct ykt_store *store, int64_t *ret_no)
+int store_next_record_no(struct ykt_store *store, int64_t *ret_no)
 {
 	sqlite3_stmt *get = store->stmt[STMT_COUNTER_GET];
 	int64_t no;
@@ -98,7 +98,7 @@ int store_intent_add(struct ykt_store *store, struct ykt_purchase_record *rec)
 	r = store_tx_begin(store);
 	if (r < 0)
 		return r;
-	r = next_record_no(store, &row.record_no);
+	r = store_next_record_no(store, &row.record_no);
 	if (r == 0)
 		r = insert_row(store, &row);
 	r = store_tx_end(store, r);
@@ -181,6 +181,29 @@ int store_purchase_complete(struct ykt_store *store, int64_t record_no, const ui
 		sqlite3_bind_int64(stmt, 4, balance_after_fen);
 		sqlite3_bind_int64(stmt, 5, store_now_ms());
 		r = update_one(store, stmt, "complete purchase");
+	}
+	return store_tx_end(store, r);
+}
+
+int store_intent_set_psam_serial(struct ykt_store *store, int64_t record_no, uint32_t psam_serial)
+{
+	sqlite3_stmt *stmt;
+	int state, mac2_status, r;
+
+	if (!store || record_no <= 0)
+		return -EINVAL;
+	r = begin_on_record(store, record_no, &state, &mac2_status);
+	if (r < 0)
+		return r;
+	/* once DEBIT went out the TAC covers the serial sent: never rewritten */
+	if (state != STORE_INTENT)
+		r = -EINVAL;
+	if (r == 0) {
+		stmt = store->stmt[STMT_PURCHASE_PSAM_SERIAL];
+		sqlite3_bind_int64(stmt, 1, record_no);
+		sqlite3_bind_int64(stmt, 2, psam_serial);
+		sqlite3_bind_int64(stmt, 3, store_now_ms());
+		r = update_one(store, stmt, "correct PSAM serial");
 	}
 	return store_tx_end(store, r);
 }

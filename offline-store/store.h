@@ -107,6 +107,12 @@ struct store_options {
 	 * disk here.  Returns 0 or a negative errno. */
 	int (*free_space)(const char *dir, uint64_t *ret_bytes, void *userdata);
 	void *free_space_data;
+	/* Open an existing store only to read it: nothing is created, migrated
+	 * or written (the operator commands that only look).  -ENOENT when the
+	 * file is missing; YKT_E_STORE_SCHEMA when it is not at this binary's
+	 * schema (errbuf says which way).  No quick_check: see
+	 * store_check_integrity().  Write calls on such a handle fail. */
+	bool read_only;
 };
 
 /* Open (creating and migrating) the database at path. Runs PRAGMA
@@ -119,6 +125,13 @@ void store_close(struct ykt_store *store);
 
 /* Schema version this binary writes. */
 int store_schema_version(void);
+
+/* Schema version of the open file (PRAGMA user_version). */
+int store_file_schema(struct ykt_store *store, int *ret_version);
+
+/* PRAGMA quick_check now (store_open runs it at open; a read-only open does
+ * not).  0, or YKT_E_STORE_CORRUPT with the verdict in errbuf. */
+int store_check_integrity(struct ykt_store *store, char *errbuf, size_t errbuf_len);
 
 /* What store_health() found. */
 struct store_health {
@@ -149,6 +162,13 @@ int store_check_can_record(struct ykt_store *store);
  * Assigns rec->record_no. YKT_E_STORE_DUP when card serial + INIT ATC or
  * PSAM terminal number + PSAM serial is already stored. */
 int store_intent_add(struct ykt_store *store, struct ykt_purchase_record *rec);
+
+/* Correct the PSAM serial of an intent written with the serial MAC1 was
+ * expected to return, once MAC1 returned another; before DEBIT, durable on
+ * return. Only from STORE_INTENT (-EINVAL otherwise, -ENOENT);
+ * YKT_E_STORE_DUP when another record holds that PSAM terminal number and
+ * serial. */
+int store_intent_set_psam_serial(struct ykt_store *store, int64_t record_no, uint32_t psam_serial);
 
 /* Complete an intent with the card's TAC, MAC2 and the balance after.
  * Allowed from STORE_INTENT and STORE_GREY (recovery completes a grey
@@ -205,11 +225,46 @@ int store_purchase_find_atc(struct ykt_store *store, const char *card_serial, ui
 /* Latest transaction time stored (Unix seconds), 0 if none. */
 int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s);
 
-/* total includes void records; pending_upload counts records that are not
- * void and not yet acknowledged by the platform. */
+/* Purchases: total includes void records; pending_upload counts records
+ * that are not void and not yet acknowledged by the platform.  Events are
+ * counted apart. */
 struct store_counts {
 	int64_t total, intent, complete, grey, pending_upload;
+	int64_t events, events_pending_upload;
 };
 int store_count(struct ykt_store *store, struct store_counts *ret);
+
+/*
+ * Event records: what happened at the device that clearing or maintenance
+ * must know besides purchases (a PSAM swap with the old and new terminal
+ * numbers, a card locked for the blacklist, ...).  They draw their record
+ * number from the same device counter as purchases and are uploaded the
+ * same way.  The body is a JSON object (at most 4096 bytes) whose fields
+ * depend on the kind; docs/store.md lists the kinds.
+ */
+#define STORE_EVENT_KIND_MAX 24
+#define STORE_EVENT_BODY_MAX 4096
+
+struct ykt_event_record {
+	int64_t record_no; /* assigned by the store */
+	char device_id[33];
+	char kind[STORE_EVENT_KIND_MAX + 1]; /* lower-case letters, digits, '-' */
+	char event_time[15];		     /* YYYYMMDDhhmmss, China Standard Time */
+	int64_t event_unix_s;
+	char body[STORE_EVENT_BODY_MAX + 1]; /* a JSON object */
+	int upload_state;		     /* enum store_upload_state */
+	int64_t created_ms;
+};
+
+/* Write ev durably; assigns ev->record_no.  -EINVAL for a kind, time or
+ * device id out of form or a body that is not a JSON object. */
+int store_event_add(struct ykt_store *store, struct ykt_event_record *ev);
+/* -ENOENT when there is no such event. */
+int store_event_get(struct ykt_store *store, int64_t record_no, struct ykt_event_record *ret);
+/* Every event in record_no order (kind NULL) or those of one kind; cb as
+ * for store_purchase_foreach(). */
+int store_event_foreach(struct ykt_store *store, const char *kind,
+			int (*cb)(const struct ykt_event_record *ev, void *userdata),
+			void *userdata);
 
 #endif

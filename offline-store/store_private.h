@@ -20,7 +20,7 @@
 #define STORE_MAX_OVERDRAFT_FEN 0xffffff /* 3 bytes on the card */
 
 /* The counter that hands out device record numbers.  Every kind of record
- * (purchase now; lock, PSAM swap, QR later) draws from this one counter. */
+ * (purchase, event: PSAM swap, card lock, ...) draws from this one counter. */
 #define STORE_COUNTER_RECORD_NO "device_record_no"
 
 /* Statements prepared once at open and reused for every tap. */
@@ -38,6 +38,7 @@ enum store_stmt {
 	STMT_PURCHASE_GREY,
 	STMT_PURCHASE_VOID,
 	STMT_PURCHASE_MAC2,
+	STMT_PURCHASE_PSAM_SERIAL,
 	STMT_PURCHASE_FIND_GREY,
 	STMT_PURCHASE_FIND_ATC,
 	STMT_PURCHASE_FLAG,
@@ -46,6 +47,10 @@ enum store_stmt {
 	STMT_ROW_COUNT,
 	STMT_DATA_VERSION,
 	STMT_WRITE_PROBE,
+	STMT_EVENT_INSERT,
+	STMT_EVENT_GET,
+	STMT_EVENT_ALL,
+	STMT_EVENT_COUNTS,
 	STMT__COUNT
 };
 
@@ -126,6 +131,18 @@ int store_purchase_bind(sqlite3_stmt *stmt, const struct ykt_purchase_record *re
 /* Read a row of a purchase SELECT into ret (written only on success).
  * YKT_E_STORE_CORRUPT if a value does not fit its field. */
 int store_purchase_read(sqlite3_stmt *stmt, struct ykt_purchase_record *ret);
+
+/* ---- purchase.c ---- */
+
+/* Next device record number (purchases and events share the counter),
+ * inside the caller's write transaction. */
+int store_next_record_no(struct ykt_store *store, int64_t *ret_no);
+
+/* ---- event.c ---- */
+
+extern const char store_sql_event_insert[];
+extern const char store_sql_event_get[];
+extern const char store_sql_event_all[];
 
 /* ---- purchase_check.c ---- */
 

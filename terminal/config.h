@@ -14,6 +14,10 @@
 
 #define CONFIG_URI_MAX 512
 
+/* where the running validator keeps its runtime state (a tmpfs under
+ * systemd's RuntimeDirectory=) unless [store] state_dir says otherwise */
+#define YKT_DEFAULT_STATE_DIR "/run/ykt"
+
 enum purchase_mode { PURCHASE_SIMPLE, PURCHASE_COMPOUND };
 enum select_mode { SELECT_PPSE, SELECT_DIRECT };
 
@@ -35,10 +39,11 @@ struct ykt_config {
 
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];
-	uint64_t min_free_bytes;  /* below: out of service */
-	uint64_t warn_free_bytes; /* below: a warning */
-	int64_t max_records;	  /* at or above: out of service; 0 = no cap */
-	int64_t warn_records;	  /* at or above: a warning; 0 = none */
+	char state_dir[CONFIG_URI_MAX]; /* runtime state: status snapshot, control, lock */
+	uint64_t min_free_bytes;	/* below: out of service */
+	uint64_t warn_free_bytes;	/* below: a warning */
+	int64_t max_records;		/* at or above: out of service; 0 = no cap */
+	int64_t warn_records;		/* at or above: a warning; 0 = none */
 	int busy_timeout_ms;
 	int store_retry_s; /* a store that failed to open is tried again this often */
 

@@ -8,7 +8,9 @@
 #include "loop.h"
 #include "psam.h"
 #include "reader.h"
+#include "runstate.h"
 #include "sam.h"
+#include "service.h"
 #include "store.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -37,6 +39,8 @@ struct ykt_validator {
 	/* the service state last logged: 0 in service, 1 warning, -1 out of
 	 * service, with the error behind it */
 	int service_state, service_err;
+	struct ykt_runstate *rs; /* status snapshot and control requests; NULL: none */
+	char maintenance[32];	 /* out of service on request ("psam-swap"); "" when not */
 };
 
 /* How often the loop checks the store, the PSAM and the clock while no card
@@ -53,6 +57,7 @@ static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errb
 
 	if (r < 0)
 		return r;
+	v->env.psam = NULL;
 	r = psam_new(v->sam, &v->psam);
 	if (r < 0)
 		return r;
@@ -61,6 +66,48 @@ static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errb
 	if (psam_start(v->psam) < 0)
 		log_err("psam", "PSAM in %s did not start; out of service", v->cfg->sam_uri);
 	return 0;
+}
+
+/* What the status snapshot says about the PSAM slot. */
+static void validator_publish_psam(struct ykt_validator *v, enum runstate_psam no_psam)
+{
+	bool ready = v->psam && psam_ready(v->psam);
+
+	if (!v->psam)
+		ykt_runstate_set_psam(v->rs, v->cfg->sam_uri, no_psam, NULL, NULL);
+	else
+		ykt_runstate_set_psam(v->rs, v->cfg->sam_uri,
+				      ready ? RUNSTATE_PSAM_READY : RUNSTATE_PSAM_ERROR,
+				      ready ? psam_terminal_no(v->psam) : NULL,
+				      ready ? psam_serial_no(v->psam) : NULL);
+}
+
+/* Let the slot go (a PSAM swap): no card is touched until it is back. */
+static void validator_release_sam(struct ykt_validator *v)
+{
+	psam_free(v->psam);
+	ykt_sam_free(v->sam);
+	v->psam = v->env.psam = NULL;
+	v->sam = NULL;
+}
+
+/* Open the slot again and start whatever PSAM is in it now. */
+static int validator_reopen_sam(struct ykt_validator *v)
+{
+	char err[256] = "";
+	int r;
+
+	validator_release_sam(v);
+	r = validator_open_sam(v, err, sizeof(err));
+	if (r < 0) {
+		log_err("psam", "%s: %s", v->cfg->sam_uri, err[0] ? err : ykt_strerror(r));
+		ykt_runstate_error(v->rs, "PSAM %s: %s", v->cfg->sam_uri,
+				   err[0] ? err : ykt_strerror(r));
+		validator_release_sam(v);
+	}
+	v->env.psam = v->psam;
+	validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	return r;
 }
 
 static int collect_intent(const struct ykt_purchase_record *rec, void *userdata)
@@ -130,89 +177,6 @@ static int validator_open_store(struct ykt_validator *v)
 	return 0;
 }
 
-static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
-{
-	struct ykt_reader_env renv;
-	int r;
-
-	r = ykt_clock_new(v->cfg->clock_uri, &v->clock);
-	if (r < 0) {
-		snprintf(errbuf, errbuf_len, "clock %s: %s", v->cfg->clock_uri, ykt_strerror(r));
-		return r;
-	}
-	validator_open_store(v);
-	r = validator_open_sam(v, errbuf, errbuf_len);
-	if (r < 0)
-		return r;
-	r = ykt_loop_new(validator_on_event, v, &v->loop);
-	if (r < 0) {
-		snprintf(errbuf, errbuf_len, "event loop: %s", ykt_strerror(r));
-		return r;
-	}
-	r = ykt_loop_add_timer(v->loop, VALIDATOR_HEALTH_INTERVAL_MS, validator_on_timer, v);
-	if (r < 0) {
-		snprintf(errbuf, errbuf_len, "health timer: %s", ykt_strerror(r));
-		return r;
-	}
-	renv = (struct ykt_reader_env){
-		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
-	};
-	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
-}
-
-int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, char *errbuf,
-		      size_t errbuf_len)
-{
-	struct ykt_validator *v = calloc(1, sizeof(*v));
-	int r;
-
-	if (!v)
-		return -ENOMEM;
-	v->cfg = cfg;
-	errbuf[0] = '\0';
-	r = validator_open(v, errbuf, errbuf_len);
-	if (r < 0) {
-		if (!errbuf[0])
-			snprintf(errbuf, errbuf_len, "%s", ykt_strerror(r));
-		ykt_validator_free(v);
-		return r;
-	}
-	v->env.clock_floor_unix_s = cfg->clock_floor_unix_s;
-	if (!cfg->clock_floor_unix_s &&
-	    ykt_parse_cst_iso(YKT_BUILD_DATE_UTC, &v->env.clock_floor_unix_s) == 0)
-		v->env.clock_floor_unix_s += 8 * 3600; /* the build date is UTC */
-	v->env.cfg = cfg;
-	v->env.reader = v->reader;
-	v->env.psam = v->psam;
-	v->env.store = v->store; /* NULL until it opens */
-	v->env.clock = v->clock;
-	*ret = v;
-	return 0;
-}
-
-void ykt_validator_free(struct ykt_validator *v)
-{
-	if (!v)
-		return;
-	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
-	ykt_loop_free(v->loop);
-	psam_free(v->psam);
-	ykt_sam_free(v->sam);
-	store_close(v->store);
-	ykt_clock_free(v->clock);
-	free(v);
-}
-
-/* Modeled link time of the reader and the PSAM so far; -1 without a model. */
-static int64_t validator_link_ns(struct ykt_validator *v)
-{
-	uint64_t card, psam;
-
-	if (ykt_reader_link_ns(v->reader, &card) < 0 || ykt_sam_link_ns(v->sam, &psam) < 0)
-		return -1;
-	return (int64_t)(card + psam);
-}
-
 /* Log the service state when it changes (not at every tap): out of
  * service and why, a warning, back in service. */
 static void validator_note_service(struct ykt_validator *v, int rc, const char *why)
@@ -252,28 +216,226 @@ static int validator_ready(struct ykt_validator *v, char *why, size_t why_len)
 	return rc;
 }
 
-static void validator_on_timer(struct ykt_loop *loop, void *userdata)
+static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
-	struct ykt_validator *v = userdata;
+	struct ykt_reader_env renv;
+	int r;
+
+	r = ykt_clock_new(v->cfg->clock_uri, &v->clock);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "clock %s: %s", v->cfg->clock_uri, ykt_strerror(r));
+		return r;
+	}
+	validator_open_store(v);
+	r = validator_open_sam(v, errbuf, errbuf_len);
+	if (r < 0)
+		return r;
+	r = ykt_loop_new(validator_on_event, v, &v->loop);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "event loop: %s", ykt_strerror(r));
+		return r;
+	}
+	r = ykt_loop_add_timer(v->loop, VALIDATOR_HEALTH_INTERVAL_MS, validator_on_timer, v);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "health timer: %s", ykt_strerror(r));
+		return r;
+	}
+	renv = (struct ykt_reader_env){
+		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
+	};
+	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
+}
+
+/* Readiness as a tap would see it now (a store that failed to open is
+ * tried again when due), into the log when it changed and into the
+ * snapshot. */
+static void validator_publish(struct ykt_validator *v)
+{
 	char why[128];
 
-	validator_ready(v, why, sizeof(why));
+	if (v->maintenance[0])
+		snprintf(why, sizeof(why), "maintenance: %s", v->maintenance);
+	else if (!v->psam)
+		snprintf(why, sizeof(why), "no PSAM in %.100s", v->cfg->sam_uri);
+	else if (validator_ready(v, why, sizeof(why)) == 0)
+		why[0] = '\0';
+	if (!v->rs)
+		return;
+	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
+	ykt_runstate_set_service(v->rs, why[0] ? why : NULL);
+	ykt_runstate_write(v->rs);
+}
+
+/* A maintenance request from the control file (ykt psam swap): out of
+ * service with the slot released, or back with the slot opened again. */
+static void validator_on_request(const struct runstate_request *req, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	if (req->out_of_service) {
+		log_warn("state", "out of service on request: %s", req->reason);
+		snprintf(v->maintenance, sizeof(v->maintenance), "%s", req->reason);
+		validator_release_sam(v);
+		validator_publish_psam(v, RUNSTATE_PSAM_RELEASED);
+	} else if (v->maintenance[0]) {
+		log_warn("state", "back in service after %s", v->maintenance);
+		v->maintenance[0] = '\0';
+		validator_reopen_sam(v);
+	}
+	ykt_runstate_set_maintenance(v->rs, req->out_of_service ? req->reason : NULL, req->id);
+	validator_publish(v);
+}
+
+/* While no card comes, the state still follows the store, the PSAM and
+ * the clock. */
+static void validator_on_timer(struct ykt_loop *loop, void *userdata)
+{
+	(void)loop;
+	validator_publish(userdata);
+}
+
+static void validator_runstate_open(struct ykt_validator *v)
+{
+	char err[256] = "";
+	int r;
+
+	if (!v->cfg->state_dir[0])
+		return; /* state_dir set empty: no snapshot */
+	r = ykt_runstate_open(v->cfg->state_dir, v->cfg->device_id, &v->rs, err, sizeof(err));
+	if (r < 0) {
+		log_warn("state", "no status snapshot: %s", err[0] ? err : ykt_strerror(r));
+		return;
+	}
+	r = ykt_runstate_watch(v->rs, v->loop, validator_on_request, v);
+	if (r < 0)
+		log_warn("state", "control requests not watched: %s", ykt_strerror(r));
+	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "open");
+	validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	validator_publish(v);
+}
+
+int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, char *errbuf,
+		      size_t errbuf_len)
+{
+	struct ykt_validator *v = calloc(1, sizeof(*v));
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	v->cfg = cfg;
+	errbuf[0] = '\0';
+	r = validator_open(v, errbuf, errbuf_len);
+	if (r < 0) {
+		if (!errbuf[0])
+			snprintf(errbuf, errbuf_len, "%s", ykt_strerror(r));
+		ykt_validator_free(v);
+		return r;
+	}
+	v->env.clock_floor_unix_s = cfg->clock_floor_unix_s;
+	if (!cfg->clock_floor_unix_s &&
+	    ykt_parse_cst_iso(YKT_BUILD_DATE_UTC, &v->env.clock_floor_unix_s) == 0)
+		v->env.clock_floor_unix_s += 8 * 3600; /* the build date is UTC */
+	v->env.cfg = cfg;
+	v->env.reader = v->reader;
+	v->env.psam = v->psam;
+	v->env.store = v->store; /* NULL until it opens */
+	v->env.clock = v->clock;
+	validator_runstate_open(v);
+	*ret = v;
+	return 0;
+}
+
+void ykt_validator_free(struct ykt_validator *v)
+{
+	if (!v)
+		return;
+	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
+	if (v->rs) {
+		ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "stopped");
+		ykt_runstate_set_service(v->rs, "validator stopped");
+		ykt_runstate_write(v->rs);
+	}
+	ykt_runstate_free(v->rs);
+	ykt_loop_free(v->loop);
+	psam_free(v->psam);
+	ykt_sam_free(v->sam);
+	store_close(v->store);
+	ykt_clock_free(v->clock);
+	free(v);
+}
+
+/* Modeled link time of the reader and the PSAM so far; -1 without a model. */
+static int64_t validator_link_ns(struct ykt_validator *v)
+{
+	uint64_t card, psam;
+
+	if (!v->sam || ykt_reader_link_ns(v->reader, &card) < 0 ||
+	    ykt_sam_link_ns(v->sam, &psam) < 0)
+		return -1;
+	return (int64_t)(card + psam);
+}
+
+/* No card is touched while this is true: maintenance asked for it, there
+ * is no PSAM, or the store, PSAM or clock is not fit (validator_ready). On
+ * false, why holds a warning or is empty. */
+static bool validator_out_of_service(struct ykt_validator *v, char *why, size_t why_len)
+{
+	if (v->maintenance[0]) {
+		snprintf(why, why_len, "maintenance: %s", v->maintenance);
+		validator_note_service(v, -EBUSY, why);
+		return true;
+	}
+	if (!v->psam && validator_reopen_sam(v) < 0) {
+		snprintf(why, why_len, "no PSAM in %.100s", v->cfg->sam_uri);
+		validator_note_service(v, YKT_E_SAM_NOT_READY, why);
+		return true;
+	}
+	if (validator_ready(v, why, why_len) == 0)
+		return false;
+	/* a PSAM that stopped is tried again at the next card */
+	if (!psam_ready(v->psam)) {
+		psam_start(v->psam);
+		validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	}
+	return true;
+}
+
+/* The snapshot after a tap, once the card is released. */
+static void validator_publish_tap(struct ykt_validator *v, const struct tap_result *res,
+				  const char *out_of_service)
+{
+	if (!v->rs)
+		return;
+	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
+	ykt_runstate_tap(v->rs, tap_outcome_text(res->outcome)->key, res->record_no);
+	ykt_runstate_set_service(v->rs, out_of_service);
+	/* what a crew must look into, not what passengers did (low balance,
+	 * a card pulled away early) */
+	if (out_of_service)
+		ykt_runstate_error(v->rs, "out of service: %s", out_of_service);
+	else if (res->outcome == TAP_CARD_ERROR || res->outcome == TAP_GREY ||
+		 res->outcome == TAP_GREY_PENDING)
+		ykt_runstate_error(v->rs, "tap %d %s: %s", v->taps,
+				   tap_outcome_text(res->outcome)->key,
+				   res->err ? ykt_strerror(res->err) : "-");
+	ykt_runstate_write(v->rs);
 }
 
 static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 {
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
-	int64_t start_ns = ykt_monotonic_ns(), link_ns = validator_link_ns(v);
-	char why[sizeof(res.reason)];
+	int64_t start_ns = ev->posted_ns ? ev->posted_ns : ykt_monotonic_ns();
+	int64_t link_ns = validator_link_ns(v);
+	char why[sizeof(res.reason)] = "";
+
+	if (v->env.on_step)
+		v->env.on_step("present", start_ns, v->env.on_step_data);
 
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
-	} else if (validator_ready(v, why, sizeof(why)) < 0) {
+	} else if (validator_out_of_service(v, why, sizeof(why))) {
 		res.outcome = TAP_OUT_OF_SERVICE;
 		snprintf(res.reason, sizeof(res.reason), "%s", why);
-		/* a PSAM that stopped is tried again at the next card */
-		if (!psam_ready(v->psam))
-			psam_start(v->psam);
 	} else {
 		ykt_tap_run(&v->env, &res);
 		if (!res.reason[0]) /* the tap's own reason first, else the warning */
@@ -287,8 +449,12 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 	}
 	if (v->report)
 		v->report(v->taps, &res, v->report_data);
-	ykt_tap_verify_mac2(&v->env, &res);
+	ykt_tap_finish(&v->env, &res);
 	ykt_reader_done(v->reader);
+	/* refused before the card, or stopped during the tap (the store, the
+	 * PSAM or the clock failed it) */
+	validator_publish_tap(
+	    v, &res, res.outcome == TAP_OUT_OF_SERVICE && res.reason[0] ? res.reason : NULL);
 }
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
@@ -305,6 +471,8 @@ static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev
 		break;
 	case YKT_EV_DEVICE_ERROR:
 		log_err("loop", "device %d: %s", ev->source, ykt_strerror(ev->err));
+		ykt_runstate_error(v->rs, "device %d: %s", ev->source, ykt_strerror(ev->err));
+		ykt_runstate_write(v->rs);
 		break;
 	default:
 		break;
@@ -318,11 +486,19 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 	v->report = report;
 	v->report_data = userdata;
 	r = ykt_reader_start(v->reader);
+	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, r < 0 ? "error" : "running");
 	if (r < 0) {
 		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
-		return r;
+		ykt_runstate_error(v->rs, "reader %s: %s", v->cfg->reader_uri, ykt_strerror(r));
 	}
-	return ykt_loop_run(v->loop);
+	validator_publish(v);
+	if (r < 0)
+		return r;
+	r = ykt_service_ready(v->loop);
+	if (r == 0)
+		r = ykt_loop_run(v->loop);
+	ykt_service_stopping();
+	return r;
 }
 
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
@@ -330,7 +506,18 @@ struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
 	return v->reader;
 }
 
-static const char *card_type_name(uint8_t type)
+struct ykt_sam *ykt_validator_sam(struct ykt_validator *v)
+{
+	return v->sam;
+}
+
+void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *userdata)
+{
+	v->env.on_step = cb;
+	v->env.on_step_data = userdata;
+}
+
+const char *ykt_card_type_name(uint8_t type)
 {
 	static const char *const names[] = { "type-00", "adult",    "student",
 					     "senior",	"disabled", "staff" };
@@ -352,7 +539,7 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 	fprintf(out, "tap %d: %s", n, text->key);
 	if (res->card_serial[0]) {
 		ykt_cardno_mask(res->card_serial, 0, masked);
-		fprintf(out, " card=%s %s", masked, card_type_name(res->card_type));
+		fprintf(out, " card=%s %s", masked, ykt_card_type_name(res->card_type));
 	}
 	if (res->outcome == TAP_PAID || res->outcome == TAP_GREY) {
 		print_yuan(out, "amount", res->amount_fen);

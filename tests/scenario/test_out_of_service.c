@@ -48,8 +48,9 @@ struct run {
 	char reason[MAX_TAPS][128];
 	int exchanges[MAX_TAPS];
 	int64_t record_no[MAX_TAPS];
-	int purged;	/* complete records deleted by a simulated `ykt sync` */
-	int other_grey; /* grey records another device left in the store */
+	int purged;	 /* complete records deleted by a simulated `ykt sync` */
+	int other_grey;	 /* grey records another device left in the store */
+	int left_intent; /* paid taps whose completion met a failing write */
 };
 
 struct tap_expect {
@@ -140,7 +141,7 @@ static void write_files(const struct run *run)
 		 "acquirer_institution = 11011000FFFFFFFF\n"
 		 "[hardware]\nreader = sim:shift.tap\nsam = sim:%s\n"
 		 "clock = sim:2026-11-21T09:00:00\n"
-		 "[store]\npath = records.db\nmin_free_bytes = 1048576\n"
+		 "[store]\npath = records.db\nstate_dir = state\nmin_free_bytes = 1048576\n"
 		 "[purchase]\nmode = compound\nfare_fen = 200\n"
 		 "clock_floor = 2026-01-01T00:00:00\n%s",
 		 psam_path, c->config ? c->config : "");
@@ -208,7 +209,8 @@ static int collect(const struct ykt_purchase_record *rec, void *userdata)
 	return 0;
 }
 
-/* Every debit in a card's ledger is one complete record; nothing else. */
+/* Every debit in a card's ledger is one complete record (or an intent, if
+ * its completion met a failing write); nothing else. */
 static void check_ledgers(const struct run *run)
 {
 	struct ykt_reader *reader = ykt_validator_reader(run->v);
@@ -234,7 +236,8 @@ static void check_ledgers(const struct run *run)
 	store_close(store);
 	CHECK(debits == (size_t)paid, "%s: %zu debits on the cards, %d paid taps", run->c->name,
 	      debits, paid);
-	CHECK(n.complete + run->purged == paid && n.intent == 0 && n.grey == run->other_grey,
+	CHECK(n.complete + run->purged + run->left_intent == paid && n.intent == run->left_intent &&
+		  n.grey == run->other_grey,
 	      "%s: %lld complete, %lld intent, %lld grey records for %d paid taps", run->c->name,
 	      (long long)n.complete, (long long)n.intent, (long long)n.grey, paid);
 }
@@ -277,14 +280,18 @@ static void run_case(const struct service_case *c)
 /* A write fails (SQLite full, or I/O error) after tap 1, which wrote
  * nothing (an expired card): tap 2 meets it at the intent, before DEBIT,
  * and charges nothing; later taps are refused untouched until a probe
- * write works again.  (After a paid tap the MAC2 verdict is the write that
- * meets it, and the next tap is refused untouched.) */
+ * write works again.  After a paid tap (5) the record's completion, made
+ * once the passenger has been told, is the write that meets it: the record
+ * stays an intent (the debit is never lost; a restart makes it grey), and
+ * the next tap is refused untouched. */
 static void between_write_fault(struct run *run, int n, enum fault_vfs_mode mode)
 {
 	if (n == 1 || n == 5)
 		fault_vfs_set(mode);
 	if (n == 4)
 		fault_vfs_set(FAULT_VFS_OFF);
+	if (n == 5)
+		run->left_intent = 1;
 }
 
 static void between_disk_full(struct run *run, int n)
@@ -378,11 +385,36 @@ static const struct service_case record_cap = {
 /* A damaged database found at start (after an unclean shutdown): out of
  * service with the reason, the files left as found; a crew puts a good
  * copy back and the validator opens it at its next retry. */
+/* The pages of the schema table (page 1 and whatever it spilled into): a
+ * file damaged there does not read as a database at all, and the open fails
+ * before its integrity check.  dbstat is in Debian's SQLite. */
+static void schema_pages(const char *db, bool *ret_page, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open(db, &h);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(h, "SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'",
+					-1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 page = sqlite3_column_int64(st, 0);
+
+		if (page > 0 && (size_t)page < cap)
+			ret_page[page] = true;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	CHECK(rc == SQLITE_DONE, "schema pages of %s: %s", db, sqlite3_errstr(rc));
+}
+
 static void make_corrupt_store(struct run *run)
 {
 	static const char junk[4096] = "not a b-tree page";
 	struct ykt_store *s = NULL;
 	char db[PATH_MAX], good[PATH_MAX], bad[PATH_MAX];
+	bool schema[256] = { false };
 	struct stat st;
 	int fd;
 
@@ -392,10 +424,15 @@ static void make_corrupt_store(struct run *run)
 	CHECK(store_open(db, NULL, &s, NULL, 0) == 0, "make the store");
 	store_close(s);
 	copy_file(db, good);
+	schema_pages(db, schema, sizeof(schema));
 	fd = open(db, O_WRONLY | O_CLOEXEC);
-	CHECK(fd >= 0 && stat(db, &st) == 0, "open %s", db);
+	CHECK(fd >= 0 && stat(db, &st) == 0 && st.st_size / 4096 < (off_t)sizeof(schema), "open %s",
+	      db);
+	/* every page but the schema's: the tables and their indexes */
 	for (off_t off = 4096; fd >= 0 && off < st.st_size; off += 4096)
-		CHECK(pwrite(fd, junk, sizeof(junk), off) == (ssize_t)sizeof(junk), "corrupt");
+		CHECK(schema[off / 4096 + 1] ||
+			  pwrite(fd, junk, sizeof(junk), off) == (ssize_t)sizeof(junk),
+		      "corrupt");
 	if (fd >= 0)
 		close(fd);
 	copy_file(db, bad);

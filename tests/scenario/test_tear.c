@@ -269,7 +269,7 @@ static void write_config(const char *dir, const char *psam, int mode)
 		 "acquirer_institution = 11011000FFFFFFFF\n"
 		 "[hardware]\nreader = sim:shift.tap\nsam = sim:%s\n"
 		 "clock = sim:2026-11-21T09:00:00\n"
-		 "[store]\npath = records.db\nmin_free_bytes = 1048576\n"
+		 "[store]\npath = records.db\nstate_dir = state\nmin_free_bytes = 1048576\n"
 		 "warn_free_bytes = 1048576\n"
 		 "[purchase]\nmode = %s\nselect = ppse\nfare_fen = %d\n"
 		 "clock_floor = 2026-01-01T00:00:00\n",

@@ -33,7 +33,7 @@ static int create_and_reopen(const char *dir)
 	store_close(s);
 
 	test_db_path(dir, path);
-	CHECK_INT(store_schema_version(), 1);
+	CHECK_INT(store_schema_version(), 2);
 	CHECK_INT(raw_int(path, "PRAGMA user_version"), store_schema_version());
 	/* the migration ran once, not at every open */
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'schema_1'"), 1);
