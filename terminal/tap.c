@@ -653,7 +653,12 @@ static int step_debit(struct tap *t)
  * as it would during a completion made before the feedback. */
 static int step_paid(struct tap *t)
 {
-	t->res->balance_fen = (int64_t)t->init.balance_fen - t->res->amount_fen;
+	int64_t after = (int64_t)t->init.balance_fen - t->res->amount_fen;
+
+	/* into the overdraft: the purse shows zero, as the 1E record says (a
+	 * negative balance would be refused by the store, leaving the record
+	 * an intent) */
+	t->res->balance_fen = after < 0 ? 0 : after;
 	memcpy(t->res->tac, t->tac, 4);
 	return tap_end(t, TAP_PAID, 0, 0);
 }
