@@ -213,6 +213,7 @@ static void scan_charge(struct ykt_qr_tap *q, struct qr_scan *s)
 	}
 	if (r < 0) {
 		log_err("qr", "code not recorded: %s; not charged", ykt_strerror(r));
+		snprintf(s->res->reason, sizeof(s->res->reason), "store: %s", ykt_strerror(r));
 		s->res->amount_fen = 0;
 		scan_end(s, r == -EINVAL ? TAP_QR_INVALID : TAP_OUT_OF_SERVICE, r);
 		return;
