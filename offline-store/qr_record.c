@@ -255,15 +255,11 @@ static int qr_read(sqlite3_stmt *stmt, struct ykt_qr_record *ret)
 static int qr_insert(struct ykt_store *store, const struct ykt_qr_record *r)
 {
 	sqlite3_stmt *stmt = store->stmt[STMT_QR_INSERT];
-	int rc;
 
 	for (int i = 0; i < N_QCOLS; i++)
 		bind_col(stmt, i + 1, &qr_cols[i], r);
-	rc = sqlite3_step(stmt);
-	store_stmt_release(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_error(store->db, rc, "insert QR record", NULL, 0);
-	return 0;
+	/* a failure the file keeps (full, I/O) is remembered for store_health */
+	return store_step_done(store, stmt, "insert QR record");
 }
 
 int store_qr_add(struct ykt_store *store, struct ykt_qr_record *rec)
@@ -294,6 +290,7 @@ int store_qr_add(struct ykt_store *store, struct ykt_qr_record *rec)
 		log_warn("store", "QR code already charged on this device: not charged again");
 	if (r < 0)
 		return r;
+	store->n_records++; /* our own commit does not move data_version */
 	*rec = row;
 	return 0;
 }

@@ -67,7 +67,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
 	    " coalesce(sum(state = 2), 0), coalesce(sum(upload_state = 0 AND state <> 3), 0)"
 	    " FROM purchase",
-	[STMT_ROW_COUNT] = "SELECT count(*) FROM purchase",
+	/* what taps add: purchases and QR codes (events are few) */
+	[STMT_ROW_COUNT] = "SELECT (SELECT count(*) FROM purchase) + (SELECT count(*) FROM qr)",
 	[STMT_DATA_VERSION] = "PRAGMA data_version",
 	/* after a failed write: can the file take a (tiny) transaction again? */
 	[STMT_WRITE_PROBE] = "INSERT OR REPLACE INTO meta (key, value)"

@@ -138,7 +138,7 @@ struct store_health {
 	int err;	     /* 0 when a tap can be recorded; else why not (below) */
 	bool warn;	     /* err is 0, but a warning threshold is crossed */
 	uint64_t free_bytes; /* in the database's directory */
-	int64_t records;     /* rows in the purchase table (void ones included) */
+	int64_t records;     /* rows of purchases (void ones included) and QR codes */
 	char reason[128];    /* one line for err or warn; empty when all is well */
 };
 

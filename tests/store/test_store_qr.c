@@ -254,6 +254,29 @@ static int walk_charged_since(const char *dir)
 	return 0;
 }
 
+/* QR rows take room as purchases do: they count towards max_records */
+static int rows_count(const char *dir)
+{
+	struct store_options o = { .max_records = 2 };
+	struct ykt_purchase_record p;
+	struct ykt_store *s = NULL;
+	struct ykt_qr_record q;
+	struct store_health h;
+	char path[512];
+
+	test_db_path(dir, path);
+	CHECK_INT(store_open(path, &o, &s, NULL, 0), 0);
+	test_record(&p, 1);
+	CHECK_INT(store_intent_add(s, &p), 0);
+	CHECK_INT(store_health(s, &h), 0);
+	test_qr(&q, 5, "ok");
+	CHECK_INT(store_qr_add(s, &q), 0);
+	CHECK_INT(store_health(s, &h), YKT_E_STORE_FULL);
+	CHECK_INT(h.records, 2);
+	store_close(s);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct store_test tests[] = {
@@ -261,6 +284,7 @@ int main(void)
 		{ "charged_once", charged_once },
 		{ "out_of_form", out_of_form },
 		{ "walk_charged_since", walk_charged_since },
+		{ "rows_count", rows_count },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));
