@@ -106,6 +106,16 @@ int ykt_sam_link_ns(struct ykt_sam *s, uint64_t *ret_ns)
 	return 0;
 }
 
+int ykt_sam_start(struct ykt_sam *s)
+{
+	return s->ops->start ? s->ops->start(s) : -EOPNOTSUPP;
+}
+
+int ykt_sam_presence(struct ykt_sam *s, uint32_t *ret_insertions)
+{
+	return s->ops->presence ? s->ops->presence(s, ret_insertions) : -EOPNOTSUPP;
+}
+
 const struct ykt_sam_env *ykt_sam_env(struct ykt_sam *s)
 {
 	return &s->env;
@@ -114,6 +124,11 @@ const struct ykt_sam_env *ykt_sam_env(struct ykt_sam *s)
 void *ykt_sam_priv(struct ykt_sam *s)
 {
 	return s->priv;
+}
+
+const struct ykt_sam_ops *ykt_sam_ops_of(const struct ykt_sam *s)
+{
+	return s->ops;
 }
 
 void ykt_sam_set_error(struct ykt_sam *s, const char *fmt, ...)

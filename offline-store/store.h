@@ -39,7 +39,11 @@ enum store_mac2_status {
 };
 
 /* Record flags (bit set) */
-#define STORE_FLAG_MAC2_FAILED 0x0001u
+#define STORE_FLAG_MAC2_FAILED	  0x0001u
+/* the PSAM that computed MAC1 was gone (pulled out, not answering) before
+ * it could verify MAC2: the card gave its TAC, the record stands, and only
+ * the platform's TAC check vouches for it */
+#define STORE_FLAG_MAC2_UNCHECKED 0x0002u
 
 #define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
 
@@ -141,6 +145,11 @@ int store_purchase_void(struct ykt_store *store, int64_t record_no);
  * Only on a complete record (-EINVAL otherwise, and for MAC2_UNCHECKED);
  * the same verdict again is 0, a different one -EALREADY. */
 int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_mac2_status status);
+
+/* The MAC2 check cannot happen (STORE_FLAG_MAC2_UNCHECKED): only on a
+ * complete record without a verdict; -EALREADY when it has one, -EINVAL in
+ * other states; flagging twice is 0. */
+int store_purchase_mac2_unchecked(struct ykt_store *store, int64_t record_no);
 
 /* -ENOENT when there is no such record. */
 int store_purchase_get(struct ykt_store *store, int64_t record_no, struct ykt_purchase_record *ret);

@@ -56,7 +56,13 @@ static const struct config_key config_keys[] = {
 	{ "device", "acquirer_institution", K_HEX, OFF(acquirer_institution), 0, 0, NULL, true },
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
+	{ "hardware", "sam2", K_SAM, OFF(sam2_uri), 0, 0, NULL, false },
+	{ "hardware", "sam3", K_SAM, OFF(sam3_uri), 0, 0, NULL, false },
+	{ "hardware", "sam4", K_SAM, OFF(sam4_uri), 0, 0, NULL, false },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
+	{ "psam", "tunion", K_INT, OFF(tunion_slot), 1, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local", K_INT, OFF(local_slot), 0, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local_df", K_HEX16, OFF(local_df), 0, 0, NULL, false },
 	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
 	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
@@ -88,6 +94,8 @@ static void config_defaults(struct ykt_config *c)
 	memset(c, 0, sizeof(*c));
 	c->industry = 0x02;
 	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
+	c->tunion_slot = 1;
+	c->local_df = 0x1001;
 	c->min_free_bytes = 16u << 20;
 	c->busy_timeout_ms = 50;
 	c->mode = PURCHASE_COMPOUND;
@@ -341,6 +349,37 @@ static int config_check_lines(const char *path, char *errbuf, size_t errbuf_len)
 	return r;
 }
 
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n)
+{
+	const char *const uris[CONFIG_SAM_SLOTS] = { cfg->sam_uri, cfg->sam2_uri, cfg->sam3_uri,
+						     cfg->sam4_uri };
+
+	return n >= 1 && n <= CONFIG_SAM_SLOTS ? uris[n - 1] : "";
+}
+
+/* Each card family's slot must be configured, and no two share one. */
+static int config_check_slots(const char *path, const struct ykt_config *c, char *errbuf,
+			      size_t errbuf_len)
+{
+	const char *why = NULL, *key = NULL;
+
+	if (!ykt_config_sam_uri(c, c->tunion_slot)[0]) {
+		key = "tunion";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot && !ykt_config_sam_uri(c, c->local_slot)[0]) {
+		key = "local";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot == c->tunion_slot) {
+		key = "local";
+		why = "is the T-Union slot too; each family needs its own PSAM";
+	}
+	if (!why)
+		return 0;
+	snprintf(errbuf, errbuf_len, "%s: [psam] %s: slot %d %s", path, key,
+		 strcmp(key, "tunion") == 0 ? c->tunion_slot : c->local_slot, why);
+	return YKT_E_CONFIG;
+}
+
 int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size_t errbuf_len)
 {
 	struct config_parse p = { .cfg = ret };
@@ -372,6 +411,8 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 			return YKT_E_CONFIG;
 		}
 	}
+	if (config_check_slots(path, ret, errbuf, errbuf_len) < 0)
+		return YKT_E_CONFIG;
 	if (ret->fare_fen > ret->max_fare_fen) {
 		snprintf(errbuf, errbuf_len,
 			 "%s: [purchase] fare_fen: %lld is above max_fare_fen %lld", path,

@@ -12,7 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_URI_MAX 512
+#define CONFIG_URI_MAX	 512
+#define CONFIG_SAM_SLOTS 4
+
+/* the URI of SAM slot n (1..CONFIG_SAM_SLOTS); "" when not configured */
+struct ykt_config;
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n);
 
 enum purchase_mode { PURCHASE_SIMPLE, PURCHASE_COMPOUND };
 enum select_mode { SELECT_PPSE, SELECT_DIRECT };
@@ -29,9 +34,15 @@ struct ykt_config {
 
 	/* [hardware] */
 	char reader_uri[CONFIG_URI_MAX];
-	char sam_uri[CONFIG_URI_MAX];
+	char sam_uri[CONFIG_URI_MAX]; /* slot 1 */
+	char sam2_uri[CONFIG_URI_MAX], sam3_uri[CONFIG_URI_MAX], sam4_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
+
+	/* [psam]: which slot (1-4) serves which card family */
+	int tunion_slot;   /* the national transport (MOT) PSAM, DF 8011 */
+	int local_slot;	   /* the local-standard (住建部) PSAM; 0: none */
+	uint16_t local_df; /* its application DF */
 
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];

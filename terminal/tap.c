@@ -414,6 +414,13 @@ static int step_intent(struct tap *t)
 	char masked[YKT_CARDNO_LEN + 1];
 	int rc;
 
+	/* The PSAM that computed MAC1 must still be in its slot: one pulled out
+	 * (or swapped) now could never verify this purchase's MAC2, so the card
+	 * is not debited. The slot's own state; no command is sent. */
+	if (!psam_present(t->env->psam)) {
+		log_err("tap", "the PSAM left its slot after MAC1: not debiting");
+		return tap_end(t, TAP_OUT_OF_SERVICE, YKT_E_SAM_ABSENT, 0);
+	}
 	tap_fill_record(t, &rec);
 	rc = store_intent_add(t->env->store, &rec);
 	if (rc < 0) {
@@ -502,6 +509,16 @@ void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
 	}
 }
 
+/* The PSAM is gone or does not answer: the card gave its TAC, so the
+ * record stands, flagged for the check that cannot happen. */
+static int tap_mac2_unchecked(const struct ykt_tap_env *env, const struct tap_result *res, int err)
+{
+	log_warn("tap", "record %lld: MAC2 not verified (%s); kept and flagged",
+		 (long long)res->record_no, ykt_strerror(err));
+	store_purchase_mac2_unchecked(env->store, res->record_no);
+	return err;
+}
+
 int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *res)
 {
 	int rc;
@@ -509,6 +526,9 @@ int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *
 	/* a recovered purchase's PSAM session is long gone: nothing to check */
 	if (res->outcome != TAP_PAID || res->record_no < 0 || res->recovered)
 		return 0;
+	/* another PSAM in the slot would refuse a MAC2 it never saw */
+	if (!psam_present(env->psam))
+		return tap_mac2_unchecked(env, res, YKT_E_SAM_ABSENT);
 	rc = psam_verify_mac2(env->psam, res->mac2);
 	if (rc == YKT_E_SAM_SW) {
 		log_warn("tap",
@@ -518,7 +538,7 @@ int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *
 		return rc;
 	}
 	if (rc < 0)
-		return rc; /* PSAM unavailable: the verdict stays unchecked */
+		return tap_mac2_unchecked(env, res, rc);
 	return store_purchase_mac2(env->store, res->record_no, MAC2_OK);
 }
 
@@ -531,7 +551,7 @@ int ykt_tap_ready(const struct ykt_tap_env *env, char *why, size_t why_len)
 		snprintf(why, why_len, "store: %s", ykt_strerror(rc));
 		return rc;
 	}
-	if (!psam_ready(env->psam)) {
+	if (!psam_present(env->psam)) {
 		snprintf(why, why_len, "no working PSAM");
 		return YKT_E_SAM_NOT_READY;
 	}

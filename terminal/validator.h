@@ -29,6 +29,8 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 
 /* The reader in use (owned by the validator), for tests. */
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v);
+/* SAM slot n (1..4) as configured, NULL when none; owned by the validator. */
+struct ykt_sam *ykt_validator_sam(struct ykt_validator *v, int slot);
 
 /* Print the standard one-line tap summary ("tap N: paid ...") to out. */
 void ykt_tap_print(FILE *out, int n, const struct tap_result *res);

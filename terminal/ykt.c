@@ -134,11 +134,12 @@ static int print_record(const struct ykt_purchase_record *rec, void *userdata)
 	if (rec->has_tac)
 		snprintf(tac, sizeof(tac), "%02X%02X%02X%02X", rec->tac[0], rec->tac[1],
 			 rec->tac[2], rec->tac[3]);
-	printf("%6lld %-8s %s %s atc=%-5u type=%02X amount=%lld.%02lld psam=%s/%08X tac=%s%s\n",
+	printf("%6lld %-8s %s %s atc=%-5u type=%02X amount=%lld.%02lld psam=%s/%08X tac=%s%s%s\n",
 	       (long long)rec->record_no, state_name(rec->state), rec->txn_time, masked,
 	       rec->init_atc, rec->trans_type, (long long)(rec->amount_fen / 100),
 	       (long long)(rec->amount_fen % 100), rec->psam_terminal_no, rec->psam_serial, tac,
-	       rec->flags & STORE_FLAG_MAC2_FAILED ? " MAC2-FAILED" : "");
+	       rec->flags & STORE_FLAG_MAC2_FAILED ? " MAC2-FAILED" : "",
+	       rec->flags & STORE_FLAG_MAC2_UNCHECKED ? " MAC2-UNCHECKED" : "");
 	return 0;
 }
 
