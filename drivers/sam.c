@@ -12,10 +12,16 @@
 #if YKT_WITH_SIM
 extern const struct ykt_sam_ops ykt_sam_sim_ops;
 #endif
+#if YKT_WITH_PCSC
+extern const struct ykt_sam_ops ykt_sam_pcsc_ops;
+#endif
 
 static const void *const sam_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_sam_sim_ops,
+#endif
+#if YKT_WITH_PCSC
+	&ykt_sam_pcsc_ops,
 #endif
 	NULL,
 };
