@@ -46,6 +46,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			       " WHERE record_no = ?1 AND state IN (0, 2)",
 	[STMT_PURCHASE_MAC2] = "UPDATE purchase SET mac2_status = ?2, flags = flags | ?3,"
 			       " updated_ms = ?4 WHERE record_no = ?1 AND state = 1",
+	[STMT_PURCHASE_PSAM_SERIAL] = "UPDATE purchase SET psam_serial = ?2, updated_ms = ?3"
+				      " WHERE record_no = ?1 AND state = 0",
 	/* served by the unique index on (card_serial, init_atc) */
 	[STMT_PURCHASE_FIND_GREY] = "SELECT record_no FROM purchase WHERE card_serial = ?1"
 				    " AND state = 2 AND txn_unix_s >= ?2"

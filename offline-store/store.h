@@ -121,6 +121,13 @@ int store_check_can_record(struct ykt_store *store);
  * PSAM terminal number + PSAM serial is already stored. */
 int store_intent_add(struct ykt_store *store, struct ykt_purchase_record *rec);
 
+/* Correct the PSAM serial of an intent written with the serial MAC1 was
+ * expected to return, once MAC1 returned another; before DEBIT, durable on
+ * return. Only from STORE_INTENT (-EINVAL otherwise, -ENOENT);
+ * YKT_E_STORE_DUP when another record holds that PSAM terminal number and
+ * serial. */
+int store_intent_set_psam_serial(struct ykt_store *store, int64_t record_no, uint32_t psam_serial);
+
 /* Complete an intent with the card's TAC, MAC2 and the balance after.
  * Allowed from STORE_INTENT and STORE_GREY (recovery completes a grey
  * record); -EALREADY when already complete (nothing rewritten), -EINVAL

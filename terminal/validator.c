@@ -10,6 +10,7 @@
 #include "psam.h"
 #include "reader.h"
 #include "sam.h"
+#include "service.h"
 #include "store.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -262,8 +263,12 @@ static int64_t validator_link_ns(struct ykt_validator *v)
 static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 {
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
-	int64_t start_ns = ykt_monotonic_ns(), link_ns = validator_link_ns(v);
+	int64_t start_ns = ev->posted_ns ? ev->posted_ns : ykt_monotonic_ns();
+	int64_t link_ns = validator_link_ns(v);
 	char why[128];
+
+	if (v->env.on_step)
+		v->env.on_step("present", start_ns, v->env.on_step_data);
 
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
@@ -284,7 +289,7 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 	}
 	if (v->report)
 		v->report(v->taps, &res, v->report_data);
-	ykt_tap_verify_mac2(&v->env, &res);
+	ykt_tap_finish(&v->env, &res);
 	ykt_reader_done(v->reader);
 }
 
@@ -352,7 +357,11 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
 		return r;
 	}
-	return ykt_loop_run(v->loop);
+	r = ykt_service_ready(v->loop);
+	if (r == 0)
+		r = ykt_loop_run(v->loop);
+	ykt_service_stopping();
+	return r;
 }
 
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
@@ -360,9 +369,20 @@ struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
 	return v->reader;
 }
 
-struct ykt_sam *ykt_validator_sam(struct ykt_validator *v, int slot)
+struct ykt_sam *ykt_validator_sam(struct ykt_validator *v)
+{
+	return v->sams[v->cfg->tunion_slot];
+}
+
+struct ykt_sam *ykt_validator_sam_slot(struct ykt_validator *v, int slot)
 {
 	return slot >= 1 && slot <= CONFIG_SAM_SLOTS ? v->sams[slot] : NULL;
+}
+
+void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *userdata)
+{
+	v->env.on_step = cb;
+	v->env.on_step_data = userdata;
 }
 
 static const char *card_type_name(uint8_t type)
