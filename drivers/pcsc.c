@@ -190,6 +190,7 @@ struct pcsc_watch {
 	struct pcsc_spec spec;
 	pcsc_watch_cb cb;
 	void *userdata;
+	bool report_present;
 
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -376,11 +377,15 @@ static int watch_step(struct pcsc_watch *w, DWORD timeout_ms)
 static void *watch_thread(void *userdata)
 {
 	struct pcsc_watch *w = userdata;
+	struct pcsc_watch_state st;
 	int r;
 
+	pcsc_watch_get(w, &st);
+	if (w->report_present && st.present)
+		w->cb(w->userdata, PCSC_CARD_ARRIVED, &st);
 	while (!watch_stopping(w)) {
 		r = watch_step(w, INFINITE);
-		if (r < 0) {
+		if (r < 0 && !watch_stopping(w)) { /* cancelled waits can fail otherwise */
 			watch_lost(w);
 			watch_sleep(w, PCSC_RETRY_MS);
 		}
@@ -399,14 +404,15 @@ static void watch_quiet_cb(void *userdata, enum pcsc_change change,
 {
 }
 
-int pcsc_watch_new(const struct pcsc_spec *spec, pcsc_watch_cb cb, void *userdata,
-		   struct pcsc_watch **ret_watch)
+int pcsc_watch_new(const struct pcsc_spec *spec, bool report_present, pcsc_watch_cb cb,
+		   void *userdata, struct pcsc_watch **ret_watch)
 {
 	struct pcsc_watch *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return -ENOMEM;
 	w->spec = *spec;
+	w->report_present = report_present;
 	w->cb = watch_quiet_cb;
 	w->userdata = userdata;
 	pthread_mutex_init(&w->lock, NULL);

@@ -60,13 +60,14 @@ typedef void (*pcsc_watch_cb)(void *userdata, enum pcsc_change change,
 
 struct pcsc_watch;
 
-/* Look once (so pcsc_watch_get() is right on return; a card already there
- * is not reported as arriving), then watch in a thread with SCardGetStatus
- * Change, without polling while pcscd runs (while it is gone, try to reach
- * it every 250 ms). Caller frees with pcsc_watch_free(), which cancels the
- * wait and joins the thread. */
-int pcsc_watch_new(const struct pcsc_spec *spec, pcsc_watch_cb cb, void *userdata,
-		   struct pcsc_watch **ret_watch);
+/* Look once (so pcsc_watch_get() is right on return), then watch in a
+ * thread with SCardGetStatusChange, without polling while pcscd runs (while
+ * it is gone, try to reach it every 250 ms). A card found at the first look
+ * is reported as arriving, from the thread, only with report_present.
+ * Caller frees with pcsc_watch_free(), which cancels the wait and joins the
+ * thread (a callback blocked in the caller's code must be released first). */
+int pcsc_watch_new(const struct pcsc_spec *spec, bool report_present, pcsc_watch_cb cb,
+		   void *userdata, struct pcsc_watch **ret_watch);
 void pcsc_watch_free(struct pcsc_watch *w);
 /* Thread-safe; never blocks on pcscd. */
 void pcsc_watch_get(struct pcsc_watch *w, struct pcsc_watch_state *ret);

@@ -12,10 +12,16 @@
 #if YKT_WITH_SIM
 extern const struct ykt_reader_ops ykt_reader_sim_ops;
 #endif
+#if YKT_WITH_PCSC
+extern const struct ykt_reader_ops ykt_reader_pcsc_ops;
+#endif
 
 static const void *const reader_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_reader_sim_ops,
+#endif
+#if YKT_WITH_PCSC
+	&ykt_reader_pcsc_ops,
 #endif
 	NULL,
 };

@@ -61,7 +61,7 @@ static int slot_open(struct ykt_sam *s, const char *args)
 	}
 	r = pcsc_card_new(&spec, &slot->card);
 	if (r == 0)
-		r = pcsc_watch_new(&spec, slot_on_change, s, &slot->watch);
+		r = pcsc_watch_new(&spec, false, slot_on_change, s, &slot->watch);
 	if (r < 0)
 		pcsc_card_free(slot->card);
 	return r;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "pcscd_private.h"
 
+#include <PCSC/winscard.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -50,22 +51,19 @@ static bool port_free(uint16_t port)
 	return ok;
 }
 
-/* Two free ports in a row per reader, from a random place. */
+/* Two free ports in a row, from a random place. */
 static int pick_ports(struct pcscd_private *p)
 {
 	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	int tries = 0;
+	uint16_t port;
 
-	for (size_t i = 0; i < p->n_readers; i++) {
-		int tries = 0;
-		uint16_t port;
-
-		do {
-			port = (uint16_t)(PORT_FIRST + (rand_r(&seed) % (PORT_SPAN / 2)) * 2);
-		} while ((!port_free(port) || !port_free((uint16_t)(port + 1))) && ++tries < 100);
-		if (tries == 100)
-			return -EADDRINUSE;
-		p->ports[i] = port;
-	}
+	do {
+		port = (uint16_t)(PORT_FIRST + (rand_r(&seed) % (PORT_SPAN / 2)) * 2);
+	} while ((!port_free(port) || !port_free((uint16_t)(port + 1))) && ++tries < 100);
+	if (tries == 100)
+		return -EADDRINUSE;
+	p->port = port;
 	return 0;
 }
 
@@ -78,11 +76,8 @@ static int write_conf(const struct pcscd_private *p)
 	f = fopen(path, "we");
 	if (!f)
 		return -errno;
-	for (size_t i = 0; i < p->n_readers; i++)
-		fprintf(f,
-			"FRIENDLYNAME \"%s\"\nDEVICENAME /dev/null:%u\nLIBPATH %s\n"
-			"CHANNELID %u\n\n",
-			p->names[i], p->ports[i], VPCD_DRIVER, p->ports[i]);
+	fprintf(f, "FRIENDLYNAME \"%s\"\nDEVICENAME /dev/null:%u\nLIBPATH %s\nCHANNELID %u\n",
+		p->name, p->port, VPCD_DRIVER, p->port);
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
@@ -91,11 +86,14 @@ static int write_conf(const struct pcscd_private *p)
 static void exec_pcscd(const struct pcscd_private *p)
 {
 	char run[300], conf[300], log[300];
+	sigset_t none;
 	int fd;
 
 	snprintf(run, sizeof(run), "%s/run", p->dir);
 	snprintf(conf, sizeof(conf), "%s/conf", p->dir);
 	snprintf(log, sizeof(log), "%s/pcscd.log", p->dir);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* the test may block SIGTERM for itself */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd >= 0) {
@@ -140,10 +138,7 @@ static bool pcscd_ready(const struct pcscd_private *p)
 	snprintf(sock, sizeof(sock), "%s/run/pcscd.comm", p->dir);
 	if (stat(sock, &st) != 0 || !S_ISSOCK(st.st_mode))
 		return false;
-	for (size_t i = 0; i < p->n_readers; i++)
-		if (!port_listening(p->ports[i]) || !port_listening((uint16_t)(p->ports[i] + 1)))
-			return false;
-	return true;
+	return port_listening(p->port) && port_listening((uint16_t)(p->port + 1));
 }
 
 static void tail_log(const struct pcscd_private *p, char *why, size_t why_len)
@@ -185,19 +180,16 @@ static int launch(struct pcscd_private *p, char *why, size_t why_len)
 	return -ETIMEDOUT;
 }
 
-int pcscd_private_start(struct pcscd_private *p, const char *dir, const char *const *names,
-			size_t n_names, char *why, size_t why_len)
+int pcscd_private_start(struct pcscd_private *p, const char *dir, const char *name, char *why,
+			size_t why_len)
 {
 	char path[300];
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	if (n_names == 0 || n_names > PCSCD_MAX_READERS ||
-	    snprintf(p->dir, sizeof(p->dir), "%s", dir) >= (int)sizeof(p->dir))
+	if (snprintf(p->dir, sizeof(p->dir), "%s", dir) >= (int)sizeof(p->dir) ||
+	    snprintf(p->name, sizeof(p->name), "%s", name) >= (int)sizeof(p->name))
 		return -EINVAL;
-	p->n_readers = n_names;
-	for (size_t i = 0; i < n_names; i++)
-		snprintf(p->names[i], sizeof(p->names[i]), "%s", names[i]);
 	snprintf(path, sizeof(path), "%s/run", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/conf", dir);
@@ -234,4 +226,51 @@ int pcscd_private_restart(struct pcscd_private *p, char *why, size_t why_len)
 {
 	pcscd_private_stop(p);
 	return launch(p, why, why_len);
+}
+
+static int look_once(SCARDCONTEXT ctx, SCARD_READERSTATE *rs, DWORD timeout_ms)
+{
+	LONG rc = SCardGetStatusChange(ctx, timeout_ms, rs, 1);
+
+	if (rc != SCARD_S_SUCCESS && rc != SCARD_E_TIMEOUT)
+		return -ENODEV;
+	rs->dwCurrentState = rs->dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+	return 0;
+}
+
+int pcscd_private_look(const char *reader, unsigned *ret_events, bool *ret_present)
+{
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	SCARDCONTEXT ctx;
+	int r;
+
+	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
+		return -ENODEV;
+	r = look_once(ctx, &rs, 0);
+	SCardReleaseContext(ctx);
+	*ret_events = (unsigned)(rs.dwEventState >> 16) & 0xFFFF;
+	*ret_present = (rs.dwEventState & SCARD_STATE_PRESENT) != 0;
+	return r;
+}
+
+int pcscd_private_wait_card(const char *reader, bool present, unsigned since, unsigned events,
+			    int timeout_ms)
+{
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	SCARDCONTEXT ctx;
+	bool done = false;
+	int r = 0;
+
+	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
+		return -ENODEV;
+	for (int waited = 0; r == 0 && !done && waited <= timeout_ms; waited += 100) {
+		unsigned moved = ((unsigned)(rs.dwEventState >> 16) - since) & 0xFFFF;
+
+		done = rs.dwEventState && moved >= events &&
+		       !(rs.dwEventState & SCARD_STATE_PRESENT) == !present;
+		if (!done)
+			r = look_once(ctx, &rs, 100);
+	}
+	SCardReleaseContext(ctx);
+	return done ? 0 : r < 0 ? r : -ETIMEDOUT;
 }

@@ -177,20 +177,19 @@ struct bench {
 
 static int setup(struct bench *t, const char *tmp, const char *data)
 {
-	static const char *const names[] = { "YKT SAM" };
 	struct ykt_sam_env env0 = { .source = 1 }, env1 = { .source = 2 };
 	char why[300], err[256];
 
 	snprintf(t->psam1, sizeof(t->psam1), "%s/psam/psam.psam", data);
 	snprintf(t->psam2, sizeof(t->psam2), "%s/psam/psam2.psam", data);
-	if (pcscd_private_start(&t->pcscd, tmp, names, 1, why, sizeof(why)) < 0) {
+	if (pcscd_private_start(&t->pcscd, tmp, "YKT SAM", why, sizeof(why)) < 0) {
 		fprintf(stderr, "%s\n", why);
 		return -1;
 	}
 	CHECK_INT(ykt_loop_new(on_event, NULL, &loop), 0);
 	CHECK_INT(ykt_loop_add_timer(loop, 1000, on_tick, NULL) >= 0, 1);
-	CHECK_INT(vpcd_psam_new(t->pcscd.ports[0], t->psam1, false, &t->a, err, sizeof(err)), 0);
-	CHECK_INT(vpcd_psam_new(t->pcscd.ports[0] + 1, t->psam2, true, &t->b, err, sizeof(err)), 0);
+	CHECK_INT(vpcd_psam_new(t->pcscd.port, t->psam1, false, &t->a, err, sizeof(err)), 0);
+	CHECK_INT(vpcd_psam_new(t->pcscd.port + 1, t->psam2, true, &t->b, err, sizeof(err)), 0);
 	env0.loop = env1.loop = loop;
 	/* the slots are empty when opened: the PSAMs arrive afterwards */
 	CHECK_INT(ykt_sam_open("pcsc:YKT SAM 00 00", &env0, &t->s0, err, sizeof(err)), 0);
