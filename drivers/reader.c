@@ -11,6 +11,10 @@
 
 #if YKT_WITH_SIM
 extern const struct ykt_reader_ops ykt_reader_sim_ops;
+extern const struct ykt_reader_ops ykt_reader_remote_ops;
+#endif
+#if YKT_WITH_LIBNFC
+extern const struct ykt_reader_ops ykt_reader_libnfc_ops;
 #endif
 #if YKT_WITH_PCSC
 extern const struct ykt_reader_ops ykt_reader_pcsc_ops;
@@ -19,6 +23,10 @@ extern const struct ykt_reader_ops ykt_reader_pcsc_ops;
 static const void *const reader_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_reader_sim_ops,
+	&ykt_reader_remote_ops,
+#endif
+#if YKT_WITH_LIBNFC
+	&ykt_reader_libnfc_ops,
 #endif
 #if YKT_WITH_PCSC
 	&ykt_reader_pcsc_ops,

@@ -110,6 +110,17 @@ static bool field_tap(struct ykt_reader *r, struct sim_reader *s, const struct s
 	return !stopping;
 }
 
+/* Nothing more happens in the field until the reader is closed: no end
+ * is reported, so the validator keeps running. */
+static bool field_idle(struct sim_reader *s)
+{
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping)
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	return false;
+}
+
 static void *field_thread(void *userdata)
 {
 	struct ykt_reader *r = userdata;
@@ -124,6 +135,8 @@ static void *field_thread(void *userdata)
 		pthread_mutex_unlock(&s->lock);
 		if (step.kind == SIM_FIELD_TAP)
 			running = field_tap(r, s, &step);
+		else if (step.kind == SIM_FIELD_IDLE)
+			running = field_idle(s);
 		else if (step.kind == SIM_FIELD_CLOCK_ADVANCE)
 			ykt_clock_advance(clock, step.ms);
 		else if (step.kind == SIM_FIELD_CLOCK_SET)

@@ -11,6 +11,7 @@
 
 #if YKT_WITH_SIM
 extern const struct ykt_sam_ops ykt_sam_sim_ops;
+extern const struct ykt_sam_ops ykt_sam_remote_ops;
 #endif
 #if YKT_WITH_PCSC
 extern const struct ykt_sam_ops ykt_sam_pcsc_ops;
@@ -19,6 +20,7 @@ extern const struct ykt_sam_ops ykt_sam_pcsc_ops;
 static const void *const sam_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_sam_sim_ops,
+	&ykt_sam_remote_ops,
 #endif
 #if YKT_WITH_PCSC
 	&ykt_sam_pcsc_ops,

@@ -8,6 +8,8 @@
 #ifndef YKT_CONFIG_H
 #define YKT_CONFIG_H
 
+#include "gpio.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,10 @@
 /* the URI of SAM slot n (1..CONFIG_SAM_SLOTS); "" when not configured */
 struct ykt_config;
 const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n);
+
+/* where the running validator keeps its runtime state (a tmpfs under
+ * systemd's RuntimeDirectory=) unless [store] state_dir says otherwise */
+#define YKT_DEFAULT_STATE_DIR "/run/ykt"
 
 enum purchase_mode { PURCHASE_SIMPLE, PURCHASE_COMPOUND };
 enum select_mode { SELECT_PPSE, SELECT_DIRECT };
@@ -37,17 +43,31 @@ struct ykt_config {
 	char sam_uri[CONFIG_URI_MAX]; /* slot 1 */
 	char sam2_uri[CONFIG_URI_MAX], sam3_uri[CONFIG_URI_MAX], sam4_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
+	char display_uri[CONFIG_URI_MAX]; /* ui/display.h; "none" */
+	char gpio_uri[CONFIG_URI_MAX];	  /* drivers/gpio.h; "none" */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
 	/* [psam]: which slot (1-4) serves which card family */
 	int tunion_slot;   /* the national transport (MOT) PSAM, DF 8011 */
 	int local_slot;	   /* the local-standard (住建部) PSAM; 0: none */
 	uint16_t local_df; /* its application DF */
+	/* [outputs]: where buzzer, LEDs and gate relay are wired; chip "" = not fitted */
+	struct ykt_gpio_line_spec buzzer, green_led, red_led, gate_relay;
+
+	/* [display] */
+	char line_name[64];		 /* status bar; empty: from [device] line */
+	int display_hold_ms;		 /* a tap's screen before idle returns */
+	int64_t display_low_balance_fen; /* below it a paid screen says to top up */
 
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];
+	char state_dir[CONFIG_URI_MAX]; /* runtime state: status snapshot, control, lock */
 	uint64_t min_free_bytes;
 	int busy_timeout_ms;
+
+	/* [params] (docs/parameters.md): no dir, no parameter packages */
+	char params_dir[CONFIG_URI_MAX];
+	char params_public_key[CONFIG_URI_MAX]; /* the platform's SM2 key (PEM) */
 
 	/* [purchase] */
 	enum purchase_mode mode;

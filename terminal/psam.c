@@ -157,7 +157,7 @@ int psam_start(struct ykt_psam *p)
 
 bool psam_ready(const struct ykt_psam *psam)
 {
-	return psam->ready;
+	return psam && psam->ready;
 }
 
 bool psam_present(const struct ykt_psam *psam)
@@ -165,7 +165,7 @@ bool psam_present(const struct ykt_psam *psam)
 	uint32_t insertions;
 	int r;
 
-	if (!psam->ready)
+	if (!psam || !psam->ready)
 		return false;
 	r = ykt_sam_presence(psam->slot, &insertions);
 	if (r == -EOPNOTSUPP)

@@ -29,10 +29,13 @@ struct ykt_reader;
 struct ykt_psam;
 struct ykt_store;
 struct ykt_clock;
+struct ykt_params;
 
 /* Called on the loop thread as a tap passes each step boundary: the step
  * just done and the monotonic time; for benchmarks, NULL otherwise. */
 typedef void (*ykt_tap_step_cb)(const char *step, int64_t at_ns, void *userdata);
+
+struct tap_result;
 
 struct ykt_tap_env {
 	const struct ykt_config *cfg;
@@ -43,6 +46,11 @@ struct ykt_tap_env {
 	int64_t clock_floor_unix_s; /* the build date: a clock before it is wrong */
 	ykt_tap_step_cb on_step;    /* optional */
 	void *on_step_data;
+	/* optional: a paid tap's record has just been completed (durable);
+	 * a gate may open now */
+	void (*on_durable)(const struct tap_result *res, void *userdata);
+	void *on_durable_data;
+	struct ykt_params *params; /* parameter packages; NULL: none configured */
 };
 
 struct tap_result {

@@ -7,9 +7,12 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "params.h"
 #include "psam.h"
 #include "reader.h"
+#include "runstate.h"
 #include "sam.h"
+#include "screens.h"
 #include "service.h"
 #include "store.h"
 #include "ykt_config.h"
@@ -25,8 +28,8 @@ struct validator_family {
 	const char *name;
 	int slot; /* 1..CONFIG_SAM_SLOTS, 0: not configured */
 	uint16_t app_df;
-	struct ykt_psam *psam;
-	bool known; /* terminal_no/serial_no hold the last PSAM seen here */
+	struct ykt_psam *psam; /* NULL while its slot is released (maintenance) */
+	bool known;	       /* terminal_no/serial_no hold the last PSAM seen here */
 	uint8_t terminal_no[6];
 	uint8_t serial_no[10];
 };
@@ -37,17 +40,23 @@ struct ykt_validator {
 	const struct ykt_config *cfg;
 	struct ykt_clock *clock;
 	struct ykt_store *store;
+	struct ykt_params *params;
 	struct ykt_sam *sams[CONFIG_SAM_SLOTS + 1]; /* by slot number; [0] unused */
 	struct validator_family families[N_FAMILIES];
+	struct ykt_psam *psam; /* the T-Union family's, or NULL */
 	struct ykt_loop *loop;
 	struct ykt_reader *reader;
 	struct ykt_tap_env env;
+	struct ykt_screens *screens; /* display and outputs */
 	ykt_tap_report_cb report;
 	void *report_data;
 	int taps;
+	struct ykt_runstate *rs; /* status snapshot and control requests; NULL: none */
+	char maintenance[32];	 /* out of service on request ("psam-swap"); "" when not */
 };
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata);
+static void validator_on_durable(const struct tap_result *res, void *userdata);
 
 /* A PSAM with another terminal number than the last one in this slot: the
  * platform hears of the swap through an event record. */
@@ -102,7 +111,7 @@ static int validator_open_family(struct ykt_validator *v, struct validator_famil
 {
 	int r;
 
-	if (!f->slot)
+	if (!f->slot || !v->sams[f->slot])
 		return 0;
 	r = psam_new(v->sams[f->slot], f->app_df, &f->psam);
 	if (r < 0)
@@ -116,18 +125,20 @@ static int validator_open_family(struct ykt_validator *v, struct validator_famil
 	return 0;
 }
 
+static int validator_open_slot(struct ykt_validator *v, int n, char *errbuf, size_t errbuf_len)
+{
+	struct ykt_sam_env env = { .realtime = v->cfg->realtime, .loop = v->loop, .source = n };
+	const char *uri = ykt_config_sam_uri(v->cfg, n);
+
+	return uri[0] ? ykt_sam_open(uri, &env, &v->sams[n], errbuf, errbuf_len) : 0;
+}
+
 static int validator_open_sams(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
-	struct ykt_sam_env env = { .realtime = v->cfg->realtime, .loop = v->loop };
 	int r;
 
 	for (int n = 1; n <= CONFIG_SAM_SLOTS; n++) {
-		const char *uri = ykt_config_sam_uri(v->cfg, n);
-
-		if (!uri[0])
-			continue;
-		env.source = n;
-		r = ykt_sam_open(uri, &env, &v->sams[n], errbuf, errbuf_len);
+		r = validator_open_slot(v, n, errbuf, errbuf_len);
 		if (r < 0)
 			return r;
 	}
@@ -142,7 +153,59 @@ static int validator_open_sams(struct ykt_validator *v, char *errbuf, size_t err
 		if (r < 0)
 			return r;
 	}
+	v->psam = v->env.psam = v->families[FAMILY_TUNION].psam;
 	return 0;
+}
+
+/* What the status snapshot says about the PSAM slot. */
+static void validator_publish_psam(struct ykt_validator *v, enum runstate_psam no_psam)
+{
+	bool ready = v->psam && psam_ready(v->psam);
+
+	const char *uri = ykt_config_sam_uri(v->cfg, v->cfg->tunion_slot);
+
+	if (!v->psam)
+		ykt_runstate_set_psam(v->rs, uri, no_psam, NULL, NULL);
+	else
+		ykt_runstate_set_psam(v->rs, uri, ready ? RUNSTATE_PSAM_READY : RUNSTATE_PSAM_ERROR,
+				      ready ? psam_terminal_no(v->psam) : NULL,
+				      ready ? psam_serial_no(v->psam) : NULL);
+}
+
+/* Let the T-Union slot go (a PSAM swap): no card is touched until it is
+ * back. What the family last saw stays, so the swap is still recorded. */
+static void validator_release_sam(struct ykt_validator *v)
+{
+	struct validator_family *f = &v->families[FAMILY_TUNION];
+
+	psam_free(f->psam);
+	ykt_sam_free(v->sams[f->slot]);
+	f->psam = v->psam = v->env.psam = NULL;
+	v->sams[f->slot] = NULL;
+}
+
+/* Open the slot again and start whatever PSAM is in it now. */
+static int validator_reopen_sam(struct ykt_validator *v)
+{
+	struct validator_family *f = &v->families[FAMILY_TUNION];
+	const char *uri = ykt_config_sam_uri(v->cfg, f->slot);
+	char err[256] = "";
+	int r;
+
+	validator_release_sam(v);
+	r = validator_open_slot(v, f->slot, err, sizeof(err));
+	if (r == 0)
+		r = validator_open_family(v, f);
+	if (r == 0)
+		r = ykt_sam_start(v->sams[f->slot]);
+	if (r < 0 && r != -EOPNOTSUPP) {
+		log_err("psam", "%s: %s", uri, err[0] ? err : ykt_strerror(r));
+		ykt_runstate_error(v->rs, "PSAM %s: %s", uri, err[0] ? err : ykt_strerror(r));
+		validator_release_sam(v);
+	}
+	v->psam = v->env.psam = f->psam;
+	validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	return r == -EOPNOTSUPP ? 0 : r;
 }
 
 static int collect_intent(const struct ykt_purchase_record *rec, void *userdata)
@@ -174,9 +237,23 @@ static int validator_grey_leftover_intents(struct ykt_validator *v)
 	return r;
 }
 
+/* The reader loop only reads installed versions (installs verify the
+ * signatures): no key is needed here. */
+static int validator_open_params(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
+{
+	struct ykt_params_options po = { .dir = v->cfg->params_dir,
+					 .store = v->store,
+					 .clock = v->clock };
+
+	if (!v->cfg->params_dir[0])
+		return 0;
+	return ykt_params_open(&po, &v->params, errbuf, errbuf_len);
+}
+
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
-	struct store_options so = { v->cfg->busy_timeout_ms, v->cfg->min_free_bytes };
+	struct store_options so = { .busy_timeout_ms = v->cfg->busy_timeout_ms,
+				    .min_free_bytes = v->cfg->min_free_bytes };
 	struct ykt_reader_env renv;
 	int r;
 
@@ -185,9 +262,16 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		snprintf(errbuf, errbuf_len, "clock %s: %s", v->cfg->clock_uri, ykt_strerror(r));
 		return r;
 	}
+	r = ykt_screens_new(v->cfg, v->clock, &v->screens, errbuf, errbuf_len);
+	if (r < 0)
+		return r;
+	v->env.on_durable = validator_on_durable;
+	v->env.on_durable_data = v;
 	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
 	if (r == 0)
 		r = validator_grey_leftover_intents(v);
+	if (r == 0)
+		r = validator_open_params(v, errbuf, errbuf_len);
 	if (r < 0)
 		return r;
 	r = ykt_loop_new(validator_on_event, v, &v->loop);
@@ -202,6 +286,65 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
 	};
 	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
+}
+
+/* Publish the snapshot: readiness as a tap would see it now. */
+static void validator_publish(struct ykt_validator *v)
+{
+	char why[128];
+
+	if (!v->rs)
+		return;
+	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
+	if (v->maintenance[0])
+		snprintf(why, sizeof(why), "maintenance: %s", v->maintenance);
+	else if (!v->psam)
+		snprintf(why, sizeof(why), "no PSAM in %.100s",
+			 ykt_config_sam_uri(v->cfg, v->cfg->tunion_slot));
+	else if (ykt_tap_ready(&v->env, why, sizeof(why)) == 0)
+		why[0] = '\0';
+	ykt_runstate_set_service(v->rs, why[0] ? why : NULL);
+	ykt_runstate_write(v->rs);
+}
+
+/* A maintenance request from the control file (ykt psam swap): out of
+ * service with the slot released, or back with the slot opened again. */
+static void validator_on_request(const struct runstate_request *req, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	if (req->out_of_service) {
+		log_warn("state", "out of service on request: %s", req->reason);
+		snprintf(v->maintenance, sizeof(v->maintenance), "%s", req->reason);
+		validator_release_sam(v);
+		validator_publish_psam(v, RUNSTATE_PSAM_RELEASED);
+	} else if (v->maintenance[0]) {
+		log_warn("state", "back in service after %s", v->maintenance);
+		v->maintenance[0] = '\0';
+		validator_reopen_sam(v);
+	}
+	ykt_runstate_set_maintenance(v->rs, req->out_of_service ? req->reason : NULL, req->id);
+	validator_publish(v);
+}
+
+static void validator_runstate_open(struct ykt_validator *v)
+{
+	char err[256] = "";
+	int r;
+
+	if (!v->cfg->state_dir[0])
+		return; /* state_dir set empty: no snapshot */
+	r = ykt_runstate_open(v->cfg->state_dir, v->cfg->device_id, &v->rs, err, sizeof(err));
+	if (r < 0) {
+		log_warn("state", "no status snapshot: %s", err[0] ? err : ykt_strerror(r));
+		return;
+	}
+	r = ykt_runstate_watch(v->rs, v->loop, validator_on_request, v);
+	if (r < 0)
+		log_warn("state", "control requests not watched: %s", ykt_strerror(r));
+	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "open");
+	validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	validator_publish(v);
 }
 
 int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, char *errbuf,
@@ -227,9 +370,11 @@ int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, 
 		v->env.clock_floor_unix_s += 8 * 3600; /* the build date is UTC */
 	v->env.cfg = cfg;
 	v->env.reader = v->reader;
-	v->env.psam = v->families[FAMILY_TUNION].psam;
+	v->env.psam = v->psam;
 	v->env.store = v->store;
 	v->env.clock = v->clock;
+	validator_runstate_open(v);
+	v->env.params = v->params;
 	*ret = v;
 	return 0;
 }
@@ -238,12 +383,20 @@ void ykt_validator_free(struct ykt_validator *v)
 {
 	if (!v)
 		return;
-	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
+	ykt_screens_free(v->screens); /* outputs inactive */
+	ykt_reader_free(v->reader);   /* stops its thread before the loop goes */
+	if (v->rs) {
+		ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "stopped");
+		ykt_runstate_set_service(v->rs, "validator stopped");
+		ykt_runstate_write(v->rs);
+	}
+	ykt_runstate_free(v->rs);
 	for (int i = 0; i < N_FAMILIES; i++)
 		psam_free(v->families[i].psam);
 	for (int n = 1; n <= CONFIG_SAM_SLOTS; n++)
-		ykt_sam_free(v->sams[n]); /* stops its monitor before the loop goes */
+		ykt_sam_free(v->sams[n]); /* stops its watch before the loop goes */
 	ykt_loop_free(v->loop);
+	ykt_params_free(v->params);
 	store_close(v->store);
 	ykt_clock_free(v->clock);
 	free(v);
@@ -254,10 +407,68 @@ static int64_t validator_link_ns(struct ykt_validator *v)
 {
 	uint64_t card, psam;
 
-	if (ykt_reader_link_ns(v->reader, &card) < 0 ||
-	    ykt_sam_link_ns(v->sams[v->cfg->tunion_slot], &psam) < 0)
+	struct ykt_sam *sam = v->sams[v->cfg->tunion_slot];
+
+	if (!sam || ykt_reader_link_ns(v->reader, &card) < 0 || ykt_sam_link_ns(sam, &psam) < 0)
 		return -1;
 	return (int64_t)(card + psam);
+}
+
+/* No card is touched while this is true: maintenance asked for it, there
+ * is no PSAM, or the store, PSAM or clock is not fit (ykt_tap_ready). */
+/* 0 when a tap may go ahead; otherwise the reason (the screen shows it)
+ * in why and a negative code. */
+static int validator_out_of_service(struct ykt_validator *v, char *why, size_t why_len)
+{
+	int r;
+
+	if (v->maintenance[0]) {
+		snprintf(why, why_len, "maintenance: %s", v->maintenance);
+		return YKT_E_SAM_ABSENT;
+	}
+	if (!v->psam && validator_reopen_sam(v) < 0) {
+		snprintf(why, why_len, "no PSAM in %.100s",
+			 ykt_config_sam_uri(v->cfg, v->cfg->tunion_slot));
+		return YKT_E_SAM_ABSENT;
+	}
+	r = ykt_tap_ready(&v->env, why, why_len);
+	if (r == 0)
+		return 0;
+	/* a PSAM that stopped (or was swapped) is tried again at the next card */
+	if (!psam_present(v->psam)) {
+		validator_start_psam(v, &v->families[FAMILY_TUNION]);
+		validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	}
+	return r;
+}
+
+/* The snapshot after a tap, once the card is released. */
+static void validator_publish_tap(struct ykt_validator *v, const struct tap_result *res,
+				  const char *out_of_service)
+{
+	if (!v->rs)
+		return;
+	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
+	ykt_runstate_tap(v->rs, tap_outcome_text(res->outcome)->key, res->record_no);
+	ykt_runstate_set_service(v->rs, out_of_service);
+	/* what a crew must look into, not what passengers did (low balance,
+	 * a card pulled away early) */
+	if (out_of_service)
+		ykt_runstate_error(v->rs, "out of service: %s", out_of_service);
+	else if (res->outcome == TAP_CARD_ERROR || res->outcome == TAP_GREY ||
+		 res->outcome == TAP_GREY_PENDING)
+		ykt_runstate_error(v->rs, "tap %d %s: %s", v->taps,
+				   tap_outcome_text(res->outcome)->key,
+				   res->err ? ykt_strerror(res->err) : "-");
+	ykt_runstate_write(v->rs);
+}
+
+/* the record of a paid tap is complete: the gate may open */
+static void validator_on_durable(const struct tap_result *res, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	ykt_screens_gate(v->screens, res);
 }
 
 static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
@@ -265,19 +476,18 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
 	int64_t start_ns = ev->posted_ns ? ev->posted_ns : ykt_monotonic_ns();
 	int64_t link_ns = validator_link_ns(v);
-	char why[128];
+	char why[128] = "";
+	bool out_of_service = false;
 
 	if (v->env.on_step)
 		v->env.on_step("present", start_ns, v->env.on_step_data);
 
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
-	} else if (ykt_tap_ready(&v->env, why, sizeof(why)) < 0) {
+	} else if ((res.err = validator_out_of_service(v, why, sizeof(why))) < 0) {
+		out_of_service = true;
 		log_err("tap", "out of service: %s", why);
 		res.outcome = TAP_OUT_OF_SERVICE;
-		/* a PSAM that stopped is tried again at the next card */
-		if (!psam_present(v->env.psam))
-			validator_start_psam(v, &v->families[FAMILY_TUNION]);
 	} else {
 		ykt_tap_run(&v->env, &res);
 	}
@@ -287,10 +497,23 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 		res.elapsed_us = (ykt_monotonic_ns() - start_ns) / 1000;
 		res.model_us = (validator_link_ns(v) - link_ns) / 1000;
 	}
+	/* the record is complete (or was never written): tell the passenger */
+	ykt_screens_tap(v->screens, &res, start_ns);
 	if (v->report)
 		v->report(v->taps, &res, v->report_data);
 	ykt_tap_finish(&v->env, &res);
 	ykt_reader_done(v->reader);
+	validator_publish_tap(v, &res, out_of_service ? why : NULL);
+	ykt_screens_refresh(v->screens, &v->env, false); /* idle, or out of service */
+}
+
+/* the idle screen's status (PSAM, upload backlog) and out-of-service state
+ * between taps */
+static void validator_on_tick(struct ykt_loop *loop, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	ykt_screens_refresh(v->screens, &v->env, true);
 }
 
 /* A slot reported its PSAM pulled out or pushed in (ev->source: the slot).
@@ -300,8 +523,8 @@ static void validator_sam_event(struct ykt_validator *v, const struct ykt_event 
 	for (int i = 0; i < N_FAMILIES; i++) {
 		struct validator_family *f = &v->families[i];
 
-		if (!f->slot || f->slot != ev->source)
-			continue;
+		if (!f->slot || f->slot != ev->source || !f->psam)
+			continue; /* not ours, or released for maintenance */
 		if (ev->type == YKT_EV_SAM_REMOVED) {
 			log_warn("psam", "slot %d: %s PSAM removed; out of service", f->slot,
 				 f->name);
@@ -313,6 +536,8 @@ static void validator_sam_event(struct ykt_validator *v, const struct ykt_event 
 				 f->terminal_no[5]);
 		}
 	}
+	validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	validator_publish(v);
 }
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
@@ -333,6 +558,8 @@ static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev
 		break;
 	case YKT_EV_DEVICE_ERROR:
 		log_err("loop", "device %d: %s", ev->source, ykt_strerror(ev->err));
+		ykt_runstate_error(v->rs, "device %d: %s", ev->source, ykt_strerror(ev->err));
+		ykt_runstate_write(v->rs);
 		break;
 	default:
 		break;
@@ -345,6 +572,10 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 
 	v->report = report;
 	v->report_data = userdata;
+	ykt_screens_refresh(v->screens, &v->env, true);
+	r = ykt_loop_add_timer(v->loop, 10000, validator_on_tick, v);
+	if (r < 0)
+		return r;
 	for (int n = 1; n <= CONFIG_SAM_SLOTS; n++) {
 		r = v->sams[n] ? ykt_sam_start(v->sams[n]) : 0;
 		if (r < 0 && r != -EOPNOTSUPP) {
@@ -353,10 +584,14 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 		}
 	}
 	r = ykt_reader_start(v->reader);
+	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, r < 0 ? "error" : "running");
 	if (r < 0) {
 		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
-		return r;
+		ykt_runstate_error(v->rs, "reader %s: %s", v->cfg->reader_uri, ykt_strerror(r));
 	}
+	validator_publish(v);
+	if (r < 0)
+		return r;
 	r = ykt_service_ready(v->loop);
 	if (r == 0)
 		r = ykt_loop_run(v->loop);
@@ -385,7 +620,12 @@ void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *us
 	v->env.on_step_data = userdata;
 }
 
-static const char *card_type_name(uint8_t type)
+struct ykt_screens *ykt_validator_screens(struct ykt_validator *v)
+{
+	return v->screens;
+}
+
+const char *ykt_card_type_name(uint8_t type)
 {
 	static const char *const names[] = { "type-00", "adult",    "student",
 					     "senior",	"disabled", "staff" };
@@ -407,7 +647,7 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 	fprintf(out, "tap %d: %s", n, text->key);
 	if (res->card_serial[0]) {
 		ykt_cardno_mask(res->card_serial, 0, masked);
-		fprintf(out, " card=%s %s", masked, card_type_name(res->card_type));
+		fprintf(out, " card=%s %s", masked, ykt_card_type_name(res->card_type));
 	}
 	if (res->outcome == TAP_PAID || res->outcome == TAP_GREY) {
 		print_yuan(out, "amount", res->amount_fen);

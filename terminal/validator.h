@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 struct ykt_config;
+struct ykt_screens;
 struct ykt_validator;
 struct ykt_sam;
 
@@ -40,6 +41,12 @@ struct ykt_sam *ykt_validator_sam_slot(struct ykt_validator *v, int slot);
  * when the reader reported the card, then tap.c's steps, "complete" and
  * "mac2" after the feedback). NULL turns it off. */
 void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *userdata);
+
+/* "adult", "student", "senior", ... for a card type (file 0x15 byte 28);
+ * "other" beyond the known ones.  Static text. */
+const char *ykt_card_type_name(uint8_t type);
+/* Display and outputs (owned by the validator), for tests and benches. */
+struct ykt_screens *ykt_validator_screens(struct ykt_validator *v);
 
 /* Print the standard one-line tap summary ("tap N: paid ...") to out. */
 void ykt_tap_print(FILE *out, int n, const struct tap_result *res);

@@ -236,6 +236,10 @@ static int parse_line(struct sim_field *f, const char *script, char *line, struc
 		step->kind = SIM_FIELD_CLOCK_ADVANCE;
 		return parse_duration_ms(args, &step->ms) < 0 ? -EINVAL : 1;
 	}
+	if (strcmp(line, "idle") == 0 && !*args) {
+		step->kind = SIM_FIELD_IDLE;
+		return 1;
+	}
 	if (strcmp(line, "clock") == 0 && ykt_parse_cst_iso(args, &s) == 0) {
 		step->kind = SIM_FIELD_CLOCK_SET;
 		step->ms = s * 1000;
@@ -339,7 +343,8 @@ void sim_field_free(struct sim_field *f)
 bool sim_field_moves_time(const struct sim_field *f)
 {
 	for (size_t i = 0; i < f->n_steps; i++)
-		if (f->steps[i].kind != SIM_FIELD_TAP)
+		if (f->steps[i].kind == SIM_FIELD_CLOCK_SET ||
+		    f->steps[i].kind == SIM_FIELD_CLOCK_ADVANCE)
 			return true;
 	return false;
 }

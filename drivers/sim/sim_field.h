@@ -8,6 +8,7 @@
  *   wait 45s                      move the clock on (ms, s, m, h)
  *   tap cards/adult.card          present that card until the tap is done
  *   tap a.card+b.card             two cards in the field at once
+ *   idle                          the field stays empty until the driver stops
  *   tap cards/adult.card FAULT    with one fault, FAULT = KIND:TARGET[:SW]
  *     TARGET  insXX (the first command with that INS) or apduN (the Nth)
  *     leave-before   the card leaves before the target reaches it
@@ -51,6 +52,8 @@ enum sim_field_step_kind {
 	SIM_FIELD_CLOCK_SET,	 /* `clock`: ms is the new time, Unix milliseconds */
 	SIM_FIELD_CLOCK_ADVANCE, /* `wait`: ms is how far the clock moves on */
 	SIM_FIELD_END,		 /* the script is over (and stays over) */
+	SIM_FIELD_IDLE,		 /* `idle`: the field stays empty until the driver stops;
+				  * a validator left running for the operator commands */
 };
 
 struct sim_field_step {

@@ -25,6 +25,16 @@ static const struct {
 	{ YKT_E_PARSE, "malformed input" },
 	{ YKT_E_CLOCK, "clock not valid" },
 	{ YKT_E_LIMIT, "value beyond its sanity limit" },
+	{ YKT_E_PARAM_FORMAT, "malformed parameter package" },
+	{ YKT_E_PARAM_HASH, "parameter payload does not match its signed hash" },
+	{ YKT_E_PARAM_UNSIGNED, "parameter package is not signed" },
+	{ YKT_E_PARAM_SIGNATURE, "parameter package signature does not verify" },
+	{ YKT_E_PARAM_STALE, "parameter version not newer than the installed one" },
+	{ YKT_E_PARAM_BASE, "parameter delta does not apply to the installed version" },
+	{ YKT_E_PARAM_KIND, "parameter kind not supported by this build" },
+	{ YKT_E_PARAM_KEY, "no usable platform public key" },
+	{ YKT_E_BLACKLISTED, "card is on the blacklist" },
+	{ YKT_E_NOT_WHITELISTED, "card's issuer and city are not on the interconnect whitelist" },
 };
 
 const char *ykt_strerror(int err)

@@ -373,6 +373,9 @@ static int run_shift(const char *dir, const char *store_path, struct shift *s,
 		return r;
 	}
 	snprintf(cfg.store_path, sizeof(cfg.store_path), "%s", store_path);
+	/* the status snapshot goes beside the store, not into the source tree */
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%.*s/state",
+		 (int)(strrchr(store_path, '/') - store_path), store_path);
 	r = ykt_validator_new(&cfg, ret, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "validator: %s\n", err);
