@@ -99,6 +99,7 @@ int pcsc_spec_parse(const char *args, struct pcsc_spec *ret, char *err, size_t e
 {
 	char buf[PCSC_NAME_MAX + 64], *comma;
 	struct pcsc_spec s = { .index = -1, .share = ret->share };
+	size_t len;
 
 	if (snprintf(buf, sizeof(buf), "%s", args) >= (int)sizeof(buf)) {
 		snprintf(err, err_len, "pcsc: '%.40s...' is too long", args);
@@ -119,12 +120,13 @@ int pcsc_spec_parse(const char *args, struct pcsc_spec *ret, char *err, size_t e
 		snprintf(err, err_len, "pcsc: '%s': expected #N, N from 0 to 99", buf);
 		return -EINVAL;
 	}
-	if (!buf[0] || strlen(buf) >= sizeof(s.name)) {
+	len = strlen(buf);
+	if (!len || len >= sizeof(s.name)) {
 		snprintf(err, err_len, "pcsc: the reader name must be 1 to %d characters",
 			 PCSC_NAME_MAX - 1);
 		return -EINVAL;
 	}
-	snprintf(s.name, sizeof(s.name), "%s", buf);
+	memcpy(s.name, buf, len + 1);
 	*ret = s;
 	return 0;
 }

@@ -168,6 +168,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ykt.conf", argv[1]);
 	CHECK(ykt_config_load(path, &cfg, err, sizeof(err)) == 0, "config: %s", err);
 	snprintf(cfg.store_path, sizeof(cfg.store_path), "%s/records.db", tmpl);
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s/state", tmpl);
 	CHECK(ykt_validator_new(&cfg, &r.v, err, sizeof(err)) == 0, "validator: %s", err);
 	if (check_failures)
 		return check_result();
