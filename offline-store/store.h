@@ -39,11 +39,15 @@ enum store_mac2_status {
 };
 
 /* Record flags (bit set); every flagged record is uploaded with its flags */
-#define STORE_FLAG_MAC2_FAILED	 0x0001u
+#define STORE_FLAG_MAC2_FAILED	  0x0001u
 /* A grey record whose card came back within the window, could not prove the
  * debit (no 805A answer) and showed an ATC past the record's INIT ATC: only
  * the platform can settle it.  The card is not charged again for it. */
-#define STORE_FLAG_GREY_UNPROVEN 0x0002u
+#define STORE_FLAG_GREY_UNPROVEN  0x0002u
+/* the PSAM that computed MAC1 was gone (pulled out, not answering) before
+ * it could verify MAC2: the card gave its TAC, the record stands, and only
+ * the platform's TAC check vouches for it */
+#define STORE_FLAG_MAC2_UNCHECKED 0x0004u
 
 #define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
 
@@ -198,6 +202,10 @@ int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_m
 /* Set flag bits (STORE_FLAG_*) on a record in any state; bits already set
  * stay.  -ENOENT, -EINVAL for bits outside the 32-bit field. */
 int store_purchase_flag(struct ykt_store *store, int64_t record_no, uint32_t flags);
+/* The MAC2 check cannot happen (STORE_FLAG_MAC2_UNCHECKED): only on a
+ * complete record without a verdict; -EALREADY when it has one, -EINVAL in
+ * other states; flagging twice is 0. */
+int store_purchase_mac2_unchecked(struct ykt_store *store, int64_t record_no);
 
 /* -ENOENT when there is no such record. */
 int store_purchase_get(struct ykt_store *store, int64_t record_no, struct ykt_purchase_record *ret);

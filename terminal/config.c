@@ -62,7 +62,13 @@ static const struct config_key config_keys[] = {
 	{ "device", "acquirer_institution", K_HEX, OFF(acquirer_institution), 0, 0, NULL, true },
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
+	{ "hardware", "sam2", K_SAM, OFF(sam2_uri), 0, 0, NULL, false },
+	{ "hardware", "sam3", K_SAM, OFF(sam3_uri), 0, 0, NULL, false },
+	{ "hardware", "sam4", K_SAM, OFF(sam4_uri), 0, 0, NULL, false },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
+	{ "psam", "tunion", K_INT, OFF(tunion_slot), 1, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local", K_INT, OFF(local_slot), 0, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local_df", K_HEX16, OFF(local_df), 0, 0, NULL, false },
 	{ "hardware", "display", K_DISPLAY, OFF(display_uri), 0, 0, NULL, false },
 	{ "hardware", "gpio", K_GPIO, OFF(gpio_uri), 0, 0, NULL, false },
 	{ "outputs", "buzzer", K_GPIO_LINE, OFF(buzzer), 0, 0, NULL, false },
@@ -111,6 +117,8 @@ static void config_defaults(struct ykt_config *c)
 	memset(c, 0, sizeof(*c));
 	c->industry = 0x02;
 	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
+	c->tunion_slot = 1;
+	c->local_df = 0x1001;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", YKT_DEFAULT_STATE_DIR);
 	snprintf(c->display_uri, sizeof(c->display_uri), "none");
 	snprintf(c->gpio_uri, sizeof(c->gpio_uri), "none");
@@ -424,6 +432,37 @@ static int config_check_lines(const char *path, char *errbuf, size_t errbuf_len)
 	return r;
 }
 
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n)
+{
+	const char *const uris[CONFIG_SAM_SLOTS] = { cfg->sam_uri, cfg->sam2_uri, cfg->sam3_uri,
+						     cfg->sam4_uri };
+
+	return n >= 1 && n <= CONFIG_SAM_SLOTS ? uris[n - 1] : "";
+}
+
+/* Each card family's slot must be configured, and no two share one. */
+static int config_check_slots(const char *path, const struct ykt_config *c, char *errbuf,
+			      size_t errbuf_len)
+{
+	const char *why = NULL, *key = NULL;
+
+	if (!ykt_config_sam_uri(c, c->tunion_slot)[0]) {
+		key = "tunion";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot && !ykt_config_sam_uri(c, c->local_slot)[0]) {
+		key = "local";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot == c->tunion_slot) {
+		key = "local";
+		why = "is the T-Union slot too; each family needs its own PSAM";
+	}
+	if (!why)
+		return 0;
+	snprintf(errbuf, errbuf_len, "%s: [psam] %s: slot %d %s", path, key,
+		 strcmp(key, "tunion") == 0 ? c->tunion_slot : c->local_slot, why);
+	return YKT_E_CONFIG;
+}
+
 int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size_t errbuf_len)
 {
 	struct config_parse p = { .cfg = ret };
@@ -455,6 +494,8 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 			return YKT_E_CONFIG;
 		}
 	}
+	if (config_check_slots(path, ret, errbuf, errbuf_len) < 0)
+		return YKT_E_CONFIG;
 	if (ret->params_dir[0] && !ret->params_public_key[0]) {
 		snprintf(errbuf, errbuf_len, "%s: [params] public_key: missing (needed with dir)",
 			 path);

@@ -14,7 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_URI_MAX 512
+#define CONFIG_URI_MAX	 512
+#define CONFIG_SAM_SLOTS 4
+
+/* the URI of SAM slot n (1..CONFIG_SAM_SLOTS); "" when not configured */
+struct ykt_config;
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n);
 
 /* where the running validator keeps its runtime state (a tmpfs under
  * systemd's RuntimeDirectory=) unless [store] state_dir says otherwise */
@@ -35,12 +40,17 @@ struct ykt_config {
 
 	/* [hardware] */
 	char reader_uri[CONFIG_URI_MAX];
-	char sam_uri[CONFIG_URI_MAX];
+	char sam_uri[CONFIG_URI_MAX]; /* slot 1 */
+	char sam2_uri[CONFIG_URI_MAX], sam3_uri[CONFIG_URI_MAX], sam4_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
 	char display_uri[CONFIG_URI_MAX]; /* ui/display.h; "none" */
 	char gpio_uri[CONFIG_URI_MAX];	  /* drivers/gpio.h; "none" */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
+	/* [psam]: which slot (1-4) serves which card family */
+	int tunion_slot;   /* the national transport (MOT) PSAM, DF 8011 */
+	int local_slot;	   /* the local-standard (住建部) PSAM; 0: none */
+	uint16_t local_df; /* its application DF */
 	/* [outputs]: where buzzer, LEDs and gate relay are wired; chip "" = not fitted */
 	struct ykt_gpio_line_spec buzzer, green_led, red_led, gate_relay;
 
