@@ -4,6 +4,7 @@
  *
  *   ykt run [-c FILE] [-v]        the reader loop
  *   ykt records [-c FILE] [--unmasked]   list stored records
+ *   ykt sync [-c FILE] [--daemon]  upload records, fetch parameters (uplink/)
  *   ykt config check FILE          validate a configuration
  *   ykt version
  */
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "uplink.h"
 #include "validator.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -36,6 +38,7 @@ static int usage(FILE *out, int code)
 		"Commands:\n"
 		"  run [-c FILE] [--realtime]       run the reader loop\n"
 		"  records [-c FILE] [--unmasked]   list the stored records\n"
+		"  sync [-c FILE] [--daemon]        upload records, fetch parameters\n"
 		"  config check FILE                check a configuration file\n"
 		"  version                          print the version\n\n"
 		"Options:\n"
@@ -195,6 +198,8 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "sync") == 0)
+		return ykt_sync_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("ykt %s%s\n", YKT_VERSION, YKT_WITH_SIM ? " (with simulator)" : "");
 		return 0;

@@ -25,6 +25,10 @@ static const struct {
 	{ YKT_E_PARSE, "malformed input" },
 	{ YKT_E_CLOCK, "clock not valid" },
 	{ YKT_E_LIMIT, "value beyond its sanity limit" },
+	{ YKT_E_NET, "platform unreachable or failing" },
+	{ YKT_E_REFUSED, "platform refused, or not trusted" },
+	{ YKT_E_PROTOCOL, "malformed answer from the platform" },
+	{ YKT_E_BUSY, "platform busy: asked to come back later" },
 };
 
 const char *ykt_strerror(int err)

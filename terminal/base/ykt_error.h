@@ -38,6 +38,12 @@ enum ykt_error {
 	/* terminal state (-1400 .. -1499) */
 	YKT_E_CLOCK = -1400, /* clock not trustworthy: no debit */
 	YKT_E_LIMIT = -1401, /* a sanity cap was exceeded */
+
+	/* the clearing platform, seen from the uplink (-1600 .. -1699) */
+	YKT_E_NET = -1600,	/* no usable answer: network, time-out, 5xx */
+	YKT_E_REFUSED = -1601,	/* TLS verification failed, or the platform refused us */
+	YKT_E_PROTOCOL = -1602, /* the platform's answer is malformed */
+	YKT_E_BUSY = -1603,	/* the platform asked us to come back later */
 };
 
 /* Text for an error code (negative errno or project code). Never NULL,
