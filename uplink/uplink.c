@@ -167,6 +167,8 @@ int uplink_after_failure(struct ykt_uplink *u, struct uplink_summary *s, const c
 			wait = resp->retry_after_s * 1000;
 	}
 	if (failures >= u->cfg.attempts) {
+		/* no answer at all: the rest of the pass would wait in vain */
+		u->link_down = resp->status == 0;
 		uplink_fail(u, s, UPLINK_STOP_UNREACHABLE, "%s: %s (%d attempts)", what, why,
 			    failures);
 		return YKT_E_NET;
@@ -305,16 +307,24 @@ static int final_counts(struct ykt_uplink *u, struct uplink_summary *s)
 	return 0;
 }
 
+/* Whether the pass may still talk to the platform. */
+static bool talking(const struct ykt_uplink *u, const struct uplink_summary *s)
+{
+	return !uplink_stopping(u) && !u->link_down && s->stop != UPLINK_STOP_REFUSED &&
+	       s->stop != UPLINK_STOP_STORE && s->stop != UPLINK_STOP_SIGNAL;
+}
+
 int ykt_uplink_sync(struct ykt_uplink *u, struct uplink_summary *ret)
 {
 	struct uplink_summary s = { 0 };
 	int r, rp;
 
 	u->n_errors = 0;
+	u->link_down = false;
 	r = uplink_upload_records(u, &s);
-	/* parameters and heartbeat only over a link that works: after a
-	 * network failure they would fail the same way */
-	if (r == 0 && !uplink_stopping(u))
+	/* a platform failing records may still serve parameters and take the
+	 * heartbeat that tells the operator about it; not after a refusal */
+	if (talking(u, &s))
 		uplink_fetch_params(u, &s);
 	/* retention is local: due even when the platform is away */
 	rp = s.stop == UPLINK_STOP_STORE ? 0 : prune(u, &s);
@@ -322,7 +332,7 @@ int ykt_uplink_sync(struct ykt_uplink *u, struct uplink_summary *ret)
 		r = rp;
 	if (s.stop != UPLINK_STOP_STORE && final_counts(u, &s) < 0 && r == 0)
 		r = YKT_E_STORE;
-	if (r == 0 && !uplink_stopping(u) && uplink_heartbeat(u, &s) == YKT_E_REFUSED)
+	if (talking(u, &s) && uplink_heartbeat(u, &s) == YKT_E_REFUSED && r == 0)
 		r = YKT_E_REFUSED;
 	if (r == 0 && uplink_stopping(u)) {
 		s.stop = UPLINK_STOP_SIGNAL;

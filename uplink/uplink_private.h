@@ -84,6 +84,7 @@ struct ykt_uplink {
 	/* a 413 halves these for the rest of the process */
 	int batch_records;
 	int64_t batch_bytes;
+	bool link_down; /* this pass got no answer at all: stop talking */
 	/* the pass's failures, for the heartbeat */
 	char errors[4][160];
 	int n_errors;

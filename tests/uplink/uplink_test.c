@@ -207,6 +207,23 @@ long long db_int(const char *path, const char *sql)
 	return v;
 }
 
+int db_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	int rc = sqlite3_open(path, &db);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	}
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s: %s\n", path, sql, msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 void env_counts(struct env *e, struct env_counts *c)
 {
 	static const char up[] = "(state IN (1, 2) OR (state = 3 AND (flags & 2) <> 0))";

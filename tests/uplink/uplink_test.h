@@ -73,6 +73,8 @@ int gen_complete(struct env *e, struct ykt_store *s, int64_t record_no);
 
 /* First column of the first row of sql on a database; -1 on error. */
 long long db_int(const char *path, const char *sql);
+/* Run sql on a database through a connection of its own; 0 or -1. */
+int db_exec(const char *path, const char *sql);
 
 /* Counts in the validator's store by upload state. */
 struct env_counts {
