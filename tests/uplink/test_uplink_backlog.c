@@ -322,10 +322,8 @@ int main(int argc, char **argv)
 	interrupted_sync(&e, n);
 	CHECK_INT(sync_until_done(&e), 0);
 	printf("backlog synced in %.1f s (with the interruption)\n", now_s() - t0);
-	t0 = now_s();
 	kill(tapper, SIGTERM);
 	waitpid(tapper, &status, 0);
-	printf("tapper stopped in %.1f s\n", now_s() - t0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the tapping validator failed (%d)",
 	      status);
 	/* what the validator recorded since the last pass */
