@@ -12,10 +12,16 @@
 #if YKT_WITH_SIM
 extern const struct ykt_reader_ops ykt_reader_sim_ops;
 #endif
+#if YKT_WITH_LIBNFC
+extern const struct ykt_reader_ops ykt_reader_libnfc_ops;
+#endif
 
 static const void *const reader_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_reader_sim_ops,
+#endif
+#if YKT_WITH_LIBNFC
+	&ykt_reader_libnfc_ops,
 #endif
 	NULL,
 };

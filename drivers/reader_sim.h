@@ -17,4 +17,8 @@ struct sim_card *ykt_reader_sim_card(struct ykt_reader *r, size_t index);
  * is not a sim: reader. */
 int ykt_reader_sim_tap_exchanges(struct ykt_reader *r);
 
+/* Write the field's ledger (sim_field_write_ledger) to path; -EINVAL when r
+ * is not a sim: reader. */
+int ykt_reader_sim_write_ledger(struct ykt_reader *r, const char *path);
+
 #endif

@@ -83,6 +83,7 @@ static int slot_transmit(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_l
 			 size_t rapdu_cap, size_t *ret_rapdu_len)
 {
 	struct sim_slot *slot = ykt_sam_priv(s);
+	int64_t start_ns = ykt_monotonic_ns(), left;
 	struct link_timing t;
 	int rc;
 
@@ -93,8 +94,10 @@ static int slot_transmit(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_l
 	if (rc == 0 &&
 	    link_contact_exchange(&slot->link, capdu, capdu_len, *ret_rapdu_len, &t) == 0) {
 		slot->link_ns += t.total_ns;
-		if (ykt_sam_env(s)->realtime)
-			ykt_sleep_ns(t.total_ns);
+		/* the modeled time includes the simulated PSAM's own computing */
+		left = (int64_t)t.total_ns - (ykt_monotonic_ns() - start_ns);
+		if (ykt_sam_env(s)->realtime && left > 0)
+			ykt_sleep_ns((uint64_t)left);
 	}
 	return rc;
 }

@@ -184,6 +184,29 @@ int store_purchase_complete(struct ykt_store *store, int64_t record_no, const ui
 	return store_tx_end(store, r);
 }
 
+int store_intent_set_psam_serial(struct ykt_store *store, int64_t record_no, uint32_t psam_serial)
+{
+	sqlite3_stmt *stmt;
+	int state, mac2_status, r;
+
+	if (!store || record_no <= 0)
+		return -EINVAL;
+	r = begin_on_record(store, record_no, &state, &mac2_status);
+	if (r < 0)
+		return r;
+	/* once DEBIT went out the TAC covers the serial sent: never rewritten */
+	if (state != STORE_INTENT)
+		r = -EINVAL;
+	if (r == 0) {
+		stmt = store->stmt[STMT_PURCHASE_PSAM_SERIAL];
+		sqlite3_bind_int64(stmt, 1, record_no);
+		sqlite3_bind_int64(stmt, 2, psam_serial);
+		sqlite3_bind_int64(stmt, 3, store_now_ms());
+		r = update_one(store, stmt, "correct PSAM serial");
+	}
+	return store_tx_end(store, r);
+}
+
 /* Move a record to state `to` through a timestamp-only UPDATE: -EALREADY
  * when it is there already, -EINVAL from a state outside from_mask. */
 static int set_state(struct ykt_store *store, int64_t record_no, int to, unsigned from_mask,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_BUSY_TIMEOUT_MS 50
 /* After a checkpoint the WAL file is cut back to this size, so that one
@@ -52,6 +53,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			       " WHERE record_no = ?1 AND state IN (0, 2)",
 	[STMT_PURCHASE_MAC2] = "UPDATE purchase SET mac2_status = ?2, flags = flags | ?3,"
 			       " updated_ms = ?4 WHERE record_no = ?1 AND state = 1",
+	[STMT_PURCHASE_PSAM_SERIAL] = "UPDATE purchase SET psam_serial = ?2, updated_ms = ?3"
+				      " WHERE record_no = ?1 AND state = 0",
 	/* served by the unique index on (card_serial, init_atc) */
 	[STMT_PURCHASE_FIND_GREY] = "SELECT record_no FROM purchase WHERE card_serial = ?1"
 				    " AND state = 2 AND txn_unix_s >= ?2"
@@ -246,6 +249,31 @@ static int check_integrity(sqlite3 *db, char *errbuf, size_t errbuf_len)
 	return 0;
 }
 
+int store_check_integrity(struct ykt_store *store, char *errbuf, size_t errbuf_len)
+{
+	if (!store)
+		return -EINVAL;
+	return check_integrity(store->db, errbuf, errbuf_len);
+}
+
+int store_file_schema(struct ykt_store *store, int *ret_version)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (!store || !ret_version)
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ret_version = sqlite3_column_int(stmt, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_OK ? 0 : store_sqlite_error(store->db, rc, "schema version", NULL, 0);
+}
+
 static int prepare_all(struct ykt_store *s, char *errbuf, size_t errbuf_len)
 {
 	for (int i = 0; i < STMT__COUNT; i++) {
@@ -270,6 +298,48 @@ static int remember_dir(struct ykt_store *s)
 	s->dir = strdup(dirname(copy));
 	free(copy);
 	return s->dir ? 0 : -ENOMEM;
+}
+
+/* Read-only: an existing file at the schema this binary writes, opened so
+ * that nothing is created, migrated or written (PRAGMA query_only), for
+ * the operator commands that only look. */
+static int open_readonly_steps(struct ykt_store *s, const char *path, int busy_timeout_ms,
+			       char *errbuf, size_t errbuf_len)
+{
+	char msg[160];
+	int rc, have = -1;
+
+	if (access(path, F_OK) < 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
+		return open_fail(errbuf, errbuf_len, -errno, msg);
+	}
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(s->db, rc, "open", errbuf, errbuf_len);
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, busy_timeout_ms);
+	rc = exec_pragma(s->db, "PRAGMA query_only = 1", errbuf, errbuf_len);
+	if (rc == 0)
+		rc = store_check_identity(s->db, errbuf, errbuf_len);
+	if (rc == 0)
+		rc = store_file_schema(s, &have);
+	if (rc == 0 && have != store_migrations_latest()) {
+		if (have == 0)
+			snprintf(msg, sizeof(msg),
+				 "database is empty (the validator sets it up at "
+				 "start)");
+		else
+			snprintf(msg, sizeof(msg),
+				 "database schema %d is older than this program's %d (the "
+				 "validator migrates it at start)",
+				 have, store_migrations_latest());
+		return open_fail(errbuf, errbuf_len, YKT_E_STORE_SCHEMA, msg);
+	}
+	if (rc == 0)
+		rc = prepare_all(s, errbuf, errbuf_len);
+	if (rc == 0)
+		rc = remember_dir(s);
+	return rc;
 }
 
 static int open_steps(struct ykt_store *s, const char *path, int busy_timeout_ms, char *errbuf,
@@ -310,7 +380,10 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 	if (!s)
 		return open_fail(errbuf, errbuf_len, -ENOMEM, "out of memory");
 	s->min_free_bytes = opts ? opts->min_free_bytes : 0;
-	r = open_steps(s, path, busy_ms, errbuf, errbuf_len);
+	if (opts && opts->read_only)
+		r = open_readonly_steps(s, path, busy_ms, errbuf, errbuf_len);
+	else
+		r = open_steps(s, path, busy_ms, errbuf, errbuf_len);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			open_fail(errbuf, errbuf_len, r, "out of memory");

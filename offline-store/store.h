@@ -96,6 +96,12 @@ struct ykt_purchase_record {
 struct store_options {
 	int busy_timeout_ms;	 /* default 50 when 0 */
 	uint64_t min_free_bytes; /* below this, store_check_can_record() fails */
+	/* Open an existing store only to read it: nothing is created, migrated
+	 * or written (the operator commands that only look).  -ENOENT when the
+	 * file is missing; YKT_E_STORE_SCHEMA when it is not at this binary's
+	 * schema (errbuf says which way).  No quick_check: see
+	 * store_check_integrity().  Write calls on such a handle fail. */
+	bool read_only;
 };
 
 /* Open (creating and migrating) the database at path. Runs PRAGMA
@@ -109,6 +115,13 @@ void store_close(struct ykt_store *store);
 /* Schema version this binary writes. */
 int store_schema_version(void);
 
+/* Schema version of the open file (PRAGMA user_version). */
+int store_file_schema(struct ykt_store *store, int *ret_version);
+
+/* PRAGMA quick_check now (store_open runs it at open; a read-only open does
+ * not).  0, or YKT_E_STORE_CORRUPT with the verdict in errbuf. */
+int store_check_integrity(struct ykt_store *store, char *errbuf, size_t errbuf_len);
+
 /* 0 when a tap can be recorded now: the database answers and the file
  * system has at least min_free_bytes free. YKT_E_STORE_FULL or YKT_E_STORE. */
 int store_check_can_record(struct ykt_store *store);
@@ -117,6 +130,13 @@ int store_check_can_record(struct ykt_store *store);
  * Assigns rec->record_no. YKT_E_STORE_DUP when card serial + INIT ATC or
  * PSAM terminal number + PSAM serial is already stored. */
 int store_intent_add(struct ykt_store *store, struct ykt_purchase_record *rec);
+
+/* Correct the PSAM serial of an intent written with the serial MAC1 was
+ * expected to return, once MAC1 returned another; before DEBIT, durable on
+ * return. Only from STORE_INTENT (-EINVAL otherwise, -ENOENT);
+ * YKT_E_STORE_DUP when another record holds that PSAM terminal number and
+ * serial. */
+int store_intent_set_psam_serial(struct ykt_store *store, int64_t record_no, uint32_t psam_serial);
 
 /* Complete an intent with the card's TAC, MAC2 and the balance after.
  * Allowed from STORE_INTENT and STORE_GREY (recovery completes a grey

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "reader.h"
 #include "sam.h"
+#include "ykt_config.h"
 #include "ykt_error.h"
 
 #include <errno.h>
@@ -58,6 +59,7 @@ static const struct config_key config_keys[] = {
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
 	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
+	{ "store", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, false },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
 	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
 	{ "purchase", "mode", K_ENUM, OFF(mode), 0, 0, mode_choices, false },
@@ -103,6 +105,7 @@ static void config_defaults(struct ykt_config *c)
 	memset(c, 0, sizeof(*c));
 	c->industry = 0x02;
 	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", YKT_DEFAULT_STATE_DIR);
 	c->min_free_bytes = 16u << 20;
 	c->busy_timeout_ms = 50;
 	c->mode = PURCHASE_COMPOUND;
@@ -192,11 +195,27 @@ static int set_path(const struct config_parse *p, char *field, size_t size, cons
 	return 0;
 }
 
+/* The clock is checked by opening it: system:, sim:TIME, and in simulator
+ * builds file:PATH (test-only, relative to the configuration's directory). */
+static int set_clock(const struct config_parse *p, const struct config_key *k, char *field,
+		     const char *value, char *err, size_t n)
+{
+	bool file = strncmp(value, "file:", 5) == 0;
+	struct ykt_clock *c;
+	int r = set_path(p, field, k->size, value, file ? "file:" : value, err, n);
+
+	if (r == 0 && ykt_clock_new(field, &c) == 0) {
+		ykt_clock_free(c);
+		return 0;
+	}
+	snprintf(err, n, "'%s' is neither system: nor sim:YYYY-MM-DDThh:mm:ss%s", value,
+		 YKT_WITH_SIM ? " nor file:PATH" : "");
+	return -EINVAL;
+}
+
 static int set_uri(const struct config_parse *p, const struct config_key *k, char *field,
 		   const char *value, char *err, size_t n)
 {
-	int64_t t;
-
 	if (k->kind == K_READER && !ykt_reader_scheme_known(value)) {
 		snprintf(err, n, "unknown driver in '%s' (this build has: %s)", value,
 			 ykt_reader_schemes());
@@ -207,16 +226,8 @@ static int set_uri(const struct config_parse *p, const struct config_key *k, cha
 			 ykt_sam_schemes());
 		return -EINVAL;
 	}
-	if (k->kind == K_CLOCK) {
-		if (strcmp(value, "system:") != 0 &&
-		    (strncmp(value, "sim:", 4) != 0 || ykt_parse_cst_iso(value + 4, &t) < 0)) {
-			snprintf(err, n, "'%s' is neither system: nor sim:YYYY-MM-DDThh:mm:ss",
-				 value);
-			return -EINVAL;
-		}
-		snprintf(field, k->size, "%s", value);
-		return 0;
-	}
+	if (k->kind == K_CLOCK)
+		return set_clock(p, k, field, value, err, n);
 	return set_path(p, field, k->size, value, strncmp(value, "sim:", 4) == 0 ? "sim:" : value,
 			err, n);
 }

@@ -14,6 +14,10 @@
 
 #define CONFIG_URI_MAX 512
 
+/* where the running validator keeps its runtime state (a tmpfs under
+ * systemd's RuntimeDirectory=) unless [store] state_dir says otherwise */
+#define YKT_DEFAULT_STATE_DIR "/run/ykt"
+
 enum purchase_mode { PURCHASE_SIMPLE, PURCHASE_COMPOUND };
 enum select_mode { SELECT_PPSE, SELECT_DIRECT };
 
@@ -53,6 +57,7 @@ struct ykt_config {
 
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];
+	char state_dir[CONFIG_URI_MAX]; /* runtime state: status snapshot, control, lock */
 	uint64_t min_free_bytes;
 	int busy_timeout_ms;
 

@@ -8,6 +8,7 @@
 #include "ykt_error.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,17 @@ struct ykt_psam {
 	uint8_t serial_no[10];
 	uint8_t key_index;
 	uint16_t last_sw;
+
+	bool serial_known; /* next_serial: the last MAC1's serial + 1 */
+	uint32_t next_serial;
+
+	/* a MAC1 in flight (psam_mac1_begin .. psam_mac1_end) */
+	bool mac1_busy, mac1_threaded, mac1_predicted;
+	pthread_t mac1_thread;
+	struct psam_mac1_input mac1_in;
+	uint32_t mac1_guess, mac1_serial;
+	uint8_t mac1_out[4];
+	int mac1_rc;
 };
 
 int psam_new(struct ykt_sam *slot, struct ykt_psam **ret_psam)
@@ -41,6 +53,13 @@ int psam_new(struct ykt_sam *slot, struct ykt_psam **ret_psam)
 
 void psam_free(struct ykt_psam *psam)
 {
+	uint32_t serial;
+	uint8_t mac1[4];
+
+	if (!psam)
+		return;
+	if (psam->mac1_busy)
+		psam_mac1_end(psam, &serial, mac1);
 	free(psam);
 }
 
@@ -109,6 +128,7 @@ int psam_start(struct ykt_psam *p)
 	int r;
 
 	p->ready = false;
+	p->serial_known = false;
 	r = ykt_sam_reset(p->slot, atr, sizeof(atr), &atr_len);
 	if (r == 0)
 		r = psam_select(p, psam_fid_mf);
@@ -194,11 +214,59 @@ int psam_mac1(struct ykt_psam *p, const struct psam_mac1_input *in, uint32_t *re
 	if (rc < 0) {
 		if (rc != YKT_E_SAM_SW)
 			p->ready = false; /* no answer or garbage: restart before trusting it */
+		p->serial_known = false;
 		return rc;
 	}
 	*ret_serial = ykt_be32(r.data);
 	memcpy(ret_mac1, r.data + 4, 4);
+	p->next_serial = *ret_serial + 1;
+	p->serial_known = true;
 	return 0;
+}
+
+static void *mac1_thread(void *userdata)
+{
+	struct ykt_psam *p = userdata;
+
+	p->mac1_rc = psam_mac1(p, &p->mac1_in, &p->mac1_serial, p->mac1_out);
+	return NULL;
+}
+
+int psam_mac1_begin(struct ykt_psam *p, const struct psam_mac1_input *in)
+{
+	if (p->mac1_busy)
+		return -EBUSY;
+	p->mac1_busy = true;
+	p->mac1_in = *in;
+	/* taken now: the thread rewrites next_serial when the PSAM answers */
+	p->mac1_predicted = p->serial_known && p->ready;
+	p->mac1_guess = p->next_serial;
+	p->mac1_threaded = pthread_create(&p->mac1_thread, NULL, mac1_thread, p) == 0;
+	if (!p->mac1_threaded)
+		mac1_thread(p);
+	return 0;
+}
+
+int psam_mac1_end(struct ykt_psam *p, uint32_t *ret_serial, uint8_t ret_mac1[4])
+{
+	if (!p->mac1_busy)
+		return -EINVAL;
+	if (p->mac1_threaded)
+		pthread_join(p->mac1_thread, NULL);
+	p->mac1_busy = false;
+	if (p->mac1_rc < 0)
+		return p->mac1_rc;
+	*ret_serial = p->mac1_serial;
+	memcpy(ret_mac1, p->mac1_out, 4);
+	return 0;
+}
+
+bool psam_mac1_predicted(const struct ykt_psam *p, uint32_t *ret_serial)
+{
+	if (!p->mac1_busy || !p->mac1_predicted)
+		return false;
+	*ret_serial = p->mac1_guess;
+	return true;
 }
 
 int psam_verify_mac2(struct ykt_psam *p, const uint8_t mac2[4])

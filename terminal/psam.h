@@ -39,9 +39,27 @@ uint8_t psam_key_index(const struct ykt_psam *psam);
 
 /* INIT SAM FOR PURCHASE (8070, 36-byte two-level form). On success writes
  * the terminal transaction serial and MAC1. A SAM that fails here is marked
- * not ready until psam_start() succeeds again. */
+ * not ready until psam_start() succeeds again. Blocks for the exchange. */
 int psam_mac1(struct ykt_psam *psam, const struct psam_mac1_input *in, uint32_t *ret_serial,
 	      uint8_t ret_mac1[4]);
+
+/* MAC1 while the caller does other work. psam_mac1_begin() hands the 8070
+ * exchange to a thread of its own and returns at once, so the card link and
+ * the store work while the PSAM computes; psam_mac1_end() waits for it and
+ * returns what psam_mac1() would have. Between the two the caller uses the
+ * psam only through psam_terminal_no(), psam_serial_no(), psam_key_index()
+ * and psam_mac1_predicted(). Without a thread (none could be started) begin
+ * runs the exchange itself. *in is copied. Errors of begin: -EBUSY (a MAC1
+ * is already in flight); of end: -EINVAL (none begun), else as psam_mac1(). */
+int psam_mac1_begin(struct ykt_psam *psam, const struct psam_mac1_input *in);
+int psam_mac1_end(struct ykt_psam *psam, uint32_t *ret_serial, uint8_t ret_mac1[4]);
+
+/* The terminal transaction serial the MAC1 in flight will most likely
+ * return: the previous MAC1's + 1 (jtt978.md §4.4). false when there is no
+ * guess: no MAC1 since start-up, or the previous one failed. A guess can be
+ * wrong (another terminal used the PSAM, it counts otherwise): the caller
+ * checks it against psam_mac1_end()'s answer. */
+bool psam_mac1_predicted(const struct ykt_psam *psam, uint32_t *ret_serial);
 
 /* CREDIT SAM FOR PURCHASE (8072): 0 when MAC2 checks, YKT_E_SAM_SW (9302)
  * when it does not. */

@@ -30,7 +30,9 @@ struct tap {
 	struct card_file15 f15;
 	struct card_file17 f17;
 	struct card_init_resp init;
-	uint32_t terminal_serial;
+	struct psam_mac1_input mac1_in;
+	bool mac1_pending;	  /* MAC1 in flight on the PSAM's thread */
+	uint32_t terminal_serial; /* predicted while MAC1 runs, then the PSAM's */
 	uint8_t mac1[4];
 	bool has_1e;
 	uint8_t rec1e[CARD_REC1E_LEN];
@@ -39,6 +41,12 @@ struct tap {
 	bool has_grey; /* this card left an earlier purchase grey */
 	struct ykt_purchase_record grey;
 };
+
+static void tap_trace(const struct ykt_tap_env *env, const char *step)
+{
+	if (env->on_step)
+		env->on_step(step, ykt_monotonic_ns(), env->on_step_data);
+}
 
 /* A step returns 0 to go on, 1 when the tap ended (outcome set). */
 #define TAP_CONTINUE 0
@@ -308,30 +316,48 @@ static int step_init(struct tap *t)
 	return TAP_CONTINUE;
 }
 
-static int step_mac1(struct tap *t)
+static void tap_mac1_input(struct tap *t, struct psam_mac1_input *in)
 {
-	struct psam_mac1_input in = {
+	*in = (struct psam_mac1_input){
 		.atc = t->init.atc,
 		.amount_fen = (uint32_t)t->res->amount_fen,
 		.trans_type = t->res->trans_type,
 		.key_version = t->init.key_version,
 		.algorithm_id = t->init.algorithm_id,
 	};
-	int rc;
+	memcpy(in->random, t->init.random, 4);
+	memcpy(in->datetime, t->datetime, 7);
+	memcpy(in->app_serial_low8, t->f15.app_serial + 2, 8);
+	memcpy(in->issuer_id, t->f15.issuer_id, 8);
+}
 
-	memcpy(in.random, t->init.random, 4);
-	memcpy(in.datetime, t->datetime, 7);
-	memcpy(in.app_serial_low8, t->f15.app_serial + 2, 8);
-	memcpy(in.issuer_id, t->f15.issuer_id, 8);
-	rc = psam_mac1(t->env->psam, &in, &t->terminal_serial, t->mac1);
-	if (rc < 0) {
-		log_err("tap", "PSAM MAC1 failed: %s (SW %04X)", ykt_strerror(rc),
-			psam_last_sw(t->env->psam));
-		if (rc != YKT_E_SAM_SW)
-			return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
-		return tap_end(t, TAP_CARD_ERROR, rc, psam_last_sw(t->env->psam));
-	}
+/* MAC1 goes to the PSAM's own thread: the card's CAPP update and the
+ * intent's write need nothing from it and run meanwhile. */
+static int step_mac1(struct tap *t)
+{
+	tap_mac1_input(t, &t->mac1_in);
+	t->mac1_pending = psam_mac1_begin(t->env->psam, &t->mac1_in) == 0;
 	return TAP_CONTINUE;
+}
+
+static int tap_mac1_failed(struct tap *t, int rc)
+{
+	log_err("tap", "PSAM MAC1 failed: %s (SW %04X)", ykt_strerror(rc),
+		psam_last_sw(t->env->psam));
+	/* an intent written with the predicted serial: no DEBIT will follow */
+	if (t->res->record_no >= 0)
+		store_purchase_void(t->env->store, t->res->record_no);
+	if (rc != YKT_E_SAM_SW)
+		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+	return tap_end(t, TAP_CARD_ERROR, rc, psam_last_sw(t->env->psam));
+}
+
+static int tap_mac1_end(struct tap *t)
+{
+	if (!t->mac1_pending)
+		return YKT_E_SAM_NOT_READY;
+	t->mac1_pending = false;
+	return psam_mac1_end(t->env->psam, &t->terminal_serial, t->mac1);
 }
 
 static int step_capp_cache(struct tap *t)
@@ -407,24 +433,76 @@ static void tap_fill_record(struct tap *t, struct ykt_purchase_record *rec)
 	rec->created_ms = ykt_clock_now_ms(t->env->clock);
 }
 
-/* The durable intent: everything the TAC covers, on disk before DEBIT. */
-static int step_intent(struct tap *t)
+static int tap_intent_add(struct tap *t)
 {
 	struct ykt_purchase_record rec;
-	char masked[YKT_CARDNO_LEN + 1];
 	int rc;
 
 	tap_fill_record(t, &rec);
 	rc = store_intent_add(t->env->store, &rec);
-	if (rc < 0) {
-		ykt_cardno_mask(rec.card_serial, 0, masked);
-		log_err("tap", "no intent record for card %s ATC %u: %s; not debiting", masked,
-			rec.init_atc, ykt_strerror(rc));
-		/* -EINVAL: what the card gave us does not make a valid record */
-		return tap_end(t, rc == -EINVAL ? TAP_CARD_ERROR : TAP_OUT_OF_SERVICE, rc, 0);
+	if (rc == 0)
+		t->res->record_no = rec.record_no;
+	return rc;
+}
+
+static int tap_intent_failed(struct tap *t, int rc)
+{
+	char masked[YKT_CARDNO_LEN + 1];
+
+	ykt_cardno_mask(t->res->card_serial, 0, masked);
+	log_err("tap", "no intent record for card %s ATC %u: %s; not debiting", masked, t->init.atc,
+		ykt_strerror(rc));
+	if (t->res->record_no >= 0)
+		store_purchase_void(t->env->store, t->res->record_no);
+	/* -EINVAL: what the card gave us does not make a valid record */
+	return tap_end(t, rc == -EINVAL ? TAP_CARD_ERROR : TAP_OUT_OF_SERVICE, rc, 0);
+}
+
+/* The durable intent: everything the TAC covers, on disk before DEBIT.
+ * Written while the PSAM computes MAC1, with the serial MAC1 is expected to
+ * return; without a guess, or when the guess is taken, after MAC1. */
+static int step_intent(struct tap *t)
+{
+	int rc;
+
+	if (!t->mac1_pending || !psam_mac1_predicted(t->env->psam, &t->terminal_serial))
+		return TAP_CONTINUE;
+	rc = tap_intent_add(t);
+	if (rc == YKT_E_STORE_DUP)
+		return TAP_CONTINUE; /* step_mac1_wait writes it with the real serial */
+	return rc < 0 ? tap_intent_failed(t, rc) : TAP_CONTINUE;
+}
+
+/* The intent must hold the serial the PSAM gave: write it now, or correct
+ * a wrong guess. */
+static int tap_intent_serial(struct tap *t, uint32_t predicted)
+{
+	if (t->res->record_no < 0)
+		return tap_intent_add(t);
+	if (t->terminal_serial == predicted)
+		return 0;
+	log_info("tap", "PSAM serial %u, not the expected %u: intent corrected", t->terminal_serial,
+		 predicted);
+	return store_intent_set_psam_serial(t->env->store, t->res->record_no, t->terminal_serial);
+}
+
+/* MAC1's answer, and the intent made to match it. A serial the store
+ * already holds (an intent whose MAC1 failed or was cut by a power cut,
+ * written with a guess the PSAM never gave) cannot take a second record:
+ * the PSAM is asked once more, for the next serial. The card's session
+ * allows it: the serial enters its session key only at DEBIT. */
+static int step_mac1_wait(struct tap *t)
+{
+	uint32_t predicted = t->terminal_serial;
+	int rc = tap_mac1_end(t);
+
+	for (int attempt = 0; rc == 0; attempt++) {
+		rc = tap_intent_serial(t, predicted);
+		if (rc != YKT_E_STORE_DUP || attempt > 0)
+			return rc < 0 ? tap_intent_failed(t, rc) : TAP_CONTINUE;
+		rc = psam_mac1(t->env->psam, &t->mac1_in, &t->terminal_serial, t->mac1);
 	}
-	t->res->record_no = rec.record_no;
-	return TAP_CONTINUE;
+	return tap_mac1_failed(t, rc);
 }
 
 /* DEBIT: once sent, its outcome is either known (TAC and MAC2, or a status
@@ -455,19 +533,14 @@ static int step_debit(struct tap *t)
 	return TAP_CONTINUE;
 }
 
-static int step_complete(struct tap *t)
+/* The card paid: the passenger is told now, the record completed right
+ * after (ykt_tap_finish), off the critical path. The intent already holds
+ * all the TAC covers; a power cut before the completion leaves it grey,
+ * as it would during a completion made before the feedback. */
+static int step_paid(struct tap *t)
 {
-	int64_t after = (int64_t)t->init.balance_fen - t->res->amount_fen;
-	int rc;
-
-	t->res->balance_fen = after;
-	rc = store_purchase_complete(t->env->store, t->res->record_no, t->tac, t->res->mac2, after);
-	if (rc < 0) {
-		/* the debit happened and the intent holds what the TAC covers;
-		 * the record stays an intent and is reported, never lost */
-		log_err("tap", "record %lld not completed: %s", (long long)t->res->record_no,
-			ykt_strerror(rc));
-	}
+	t->res->balance_fen = (int64_t)t->init.balance_fen - t->res->amount_fen;
+	memcpy(t->res->tac, t->tac, 4);
 	return tap_end(t, TAP_PAID, 0, 0);
 }
 
@@ -475,12 +548,12 @@ static const struct tap_step {
 	const char *name;
 	int (*run)(struct tap *t);
 } tap_steps[] = {
-	{ "select", step_select },     { "read-0x17", step_read_manage },
-	{ "recover", step_recover },   { "check", step_check },
-	{ "fare", step_fare },	       { "initialize", step_init },
-	{ "mac1", step_mac1 },	       { "capp-cache", step_capp_cache },
-	{ "intent", step_intent },     { "debit", step_debit },
-	{ "complete", step_complete },
+	{ "select", step_select },   { "read-0x17", step_read_manage },
+	{ "recover", step_recover }, { "check", step_check },
+	{ "fare", step_fare },	     { "initialize", step_init },
+	{ "mac1", step_mac1 },	     { "capp-cache", step_capp_cache },
+	{ "intent", step_intent },   { "mac1-wait", step_mac1_wait },
+	{ "debit", step_debit },     { "paid", step_paid },
 };
 
 void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
@@ -493,13 +566,40 @@ void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
 	t.now_s = ykt_clock_now_s(env->clock);
 	ykt_cst_from_unix(t.now_s, &t.now);
 	ykt_cst_to_bcd7(&t.now, t.datetime);
+	tap_trace(env, "start");
 	for (size_t i = 0; i < sizeof(tap_steps) / sizeof(tap_steps[0]); i++) {
-		if (tap_steps[i].run(&t) == TAP_END) {
+		int end = tap_steps[i].run(&t);
+
+		tap_trace(env, tap_steps[i].name);
+		if (end == TAP_END) {
 			log_debug("tap", "ended at %s: %s", tap_steps[i].name,
 				  tap_outcome_text(ret->outcome)->key);
-			return;
+			break;
 		}
 	}
+	/* a tap that ended while the PSAM worked (card gone during the CAPP
+	 * update): the PSAM is not left mid-command */
+	if (t.mac1_pending)
+		tap_mac1_end(&t);
+}
+
+int ykt_tap_finish(const struct ykt_tap_env *env, const struct tap_result *res)
+{
+	int rc = 0, r;
+
+	if (res->outcome == TAP_PAID && res->record_no >= 0 && !res->recovered) {
+		rc = store_purchase_complete(env->store, res->record_no, res->tac, res->mac2,
+					     res->balance_fen);
+		/* the debit happened and the intent holds what the TAC covers;
+		 * the record stays an intent and is reported, never lost */
+		if (rc < 0)
+			log_err("tap", "record %lld not completed: %s", (long long)res->record_no,
+				ykt_strerror(rc));
+		tap_trace(env, "complete");
+	}
+	r = ykt_tap_verify_mac2(env, res);
+	tap_trace(env, "mac2");
+	return rc < 0 ? rc : r;
 }
 
 int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *res)

@@ -4,10 +4,14 @@
  * small state machine that reads like the standard's sequence:
  *
  *   SELECT (PPSE or direct) → files 0x15, 0x17 → checks → fare →
- *   INITIALIZE → MAC1 (PSAM) → [UPDATE CAPP DATA CACHE 1E] →
- *   durable intent record → DEBIT → record completed
+ *   INITIALIZE → MAC1 (PSAM) ∥ [UPDATE CAPP DATA CACHE 1E] + durable
+ *   intent record → DEBIT
  *
- * then, after the passenger has been told, MAC2 is verified by the PSAM.
+ * The PSAM computes MAC1 on a thread of its own while the card takes the
+ * CAPP update and the intent is written with the serial MAC1 is expected
+ * to return; no DEBIT before the intent holds the serial MAC1 did return.
+ * After the passenger has been told, the record is completed and MAC2 is
+ * verified by the PSAM (ykt_tap_finish).
  * One China Standard Time timestamp feeds MAC1, DEBIT, the TAC and the
  * record.  Cards are identified by application serial, never by UID.
  */
@@ -26,6 +30,10 @@ struct ykt_psam;
 struct ykt_store;
 struct ykt_clock;
 
+/* Called on the loop thread as a tap passes each step boundary: the step
+ * just done and the monotonic time; for benchmarks, NULL otherwise. */
+typedef void (*ykt_tap_step_cb)(const char *step, int64_t at_ns, void *userdata);
+
 struct ykt_tap_env {
 	const struct ykt_config *cfg;
 	struct ykt_reader *reader;
@@ -33,6 +41,8 @@ struct ykt_tap_env {
 	struct ykt_store *store;
 	struct ykt_clock *clock;
 	int64_t clock_floor_unix_s; /* the build date: a clock before it is wrong */
+	ykt_tap_step_cb on_step;    /* optional */
+	void *on_step_data;
 };
 
 struct tap_result {
@@ -45,7 +55,8 @@ struct tap_result {
 	int64_t nominal_fen, amount_fen;
 	int64_t balance_fen; /* after the purchase, or as read; -1 unknown */
 	int64_t record_no;   /* -1 when no record was written */
-	uint8_t mac2[4];     /* for the PSAM check after feedback */
+	uint8_t tac[4];	     /* for the record, completed after feedback */
+	uint8_t mac2[4];     /* for the record and the PSAM check after feedback */
 	int64_t elapsed_us;  /* card present to the outcome known; -1 unmeasured */
 	int64_t model_us;    /* the link model's time for the same exchanges; -1 none */
 	bool recovered;	     /* a torn purchase completed by GET TRANSACTION PROVE */
@@ -56,9 +67,15 @@ struct tap_result {
  * card is touched. */
 int ykt_tap_ready(const struct ykt_tap_env *env, char *why, size_t why_len);
 
-/* Run one purchase with the card now in the field. Never debits without a
- * durable intent record. */
+/* Run one purchase with the card now in the field, up to the moment its
+ * outcome is known: the passenger is told next, then ykt_tap_finish().
+ * Never debits without a durable intent record. */
 void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret);
+
+/* After feedback: a paid purchase's record is completed (TAC, MAC2, balance
+ * after; durable on return), then MAC2 is verified (ykt_tap_verify_mac2).
+ * Returns the first error, which never undoes the purchase. */
+int ykt_tap_finish(const struct ykt_tap_env *env, const struct tap_result *res);
 
 /* After feedback: the PSAM verifies MAC2 and the record keeps its verdict. A
  * failed check never undoes the record: the card was debited. */

@@ -8,7 +8,9 @@
 #include "loop.h"
 #include "psam.h"
 #include "reader.h"
+#include "runstate.h"
 #include "sam.h"
+#include "service.h"
 #include "store.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -29,6 +31,8 @@ struct ykt_validator {
 	ykt_tap_report_cb report;
 	void *report_data;
 	int taps;
+	struct ykt_runstate *rs; /* status snapshot and control requests; NULL: none */
+	char maintenance[32];	 /* out of service on request ("psam-swap"); "" when not */
 };
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata);
@@ -40,6 +44,7 @@ static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errb
 
 	if (r < 0)
 		return r;
+	v->env.psam = NULL;
 	r = psam_new(v->sam, &v->psam);
 	if (r < 0)
 		return r;
@@ -48,6 +53,48 @@ static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errb
 	if (psam_start(v->psam) < 0)
 		log_err("psam", "PSAM in %s did not start; out of service", v->cfg->sam_uri);
 	return 0;
+}
+
+/* What the status snapshot says about the PSAM slot. */
+static void validator_publish_psam(struct ykt_validator *v, enum runstate_psam no_psam)
+{
+	bool ready = v->psam && psam_ready(v->psam);
+
+	if (!v->psam)
+		ykt_runstate_set_psam(v->rs, v->cfg->sam_uri, no_psam, NULL, NULL);
+	else
+		ykt_runstate_set_psam(v->rs, v->cfg->sam_uri,
+				      ready ? RUNSTATE_PSAM_READY : RUNSTATE_PSAM_ERROR,
+				      ready ? psam_terminal_no(v->psam) : NULL,
+				      ready ? psam_serial_no(v->psam) : NULL);
+}
+
+/* Let the slot go (a PSAM swap): no card is touched until it is back. */
+static void validator_release_sam(struct ykt_validator *v)
+{
+	psam_free(v->psam);
+	ykt_sam_free(v->sam);
+	v->psam = v->env.psam = NULL;
+	v->sam = NULL;
+}
+
+/* Open the slot again and start whatever PSAM is in it now. */
+static int validator_reopen_sam(struct ykt_validator *v)
+{
+	char err[256] = "";
+	int r;
+
+	validator_release_sam(v);
+	r = validator_open_sam(v, err, sizeof(err));
+	if (r < 0) {
+		log_err("psam", "%s: %s", v->cfg->sam_uri, err[0] ? err : ykt_strerror(r));
+		ykt_runstate_error(v->rs, "PSAM %s: %s", v->cfg->sam_uri,
+				   err[0] ? err : ykt_strerror(r));
+		validator_release_sam(v);
+	}
+	v->env.psam = v->psam;
+	validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	return r;
 }
 
 static int collect_intent(const struct ykt_purchase_record *rec, void *userdata)
@@ -81,7 +128,8 @@ static int validator_grey_leftover_intents(struct ykt_validator *v)
 
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
-	struct store_options so = { v->cfg->busy_timeout_ms, v->cfg->min_free_bytes };
+	struct store_options so = { .busy_timeout_ms = v->cfg->busy_timeout_ms,
+				    .min_free_bytes = v->cfg->min_free_bytes };
 	struct ykt_reader_env renv;
 	int r;
 
@@ -107,6 +155,64 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
 	};
 	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
+}
+
+/* Publish the snapshot: readiness as a tap would see it now. */
+static void validator_publish(struct ykt_validator *v)
+{
+	char why[128];
+
+	if (!v->rs)
+		return;
+	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
+	if (v->maintenance[0])
+		snprintf(why, sizeof(why), "maintenance: %s", v->maintenance);
+	else if (!v->psam)
+		snprintf(why, sizeof(why), "no PSAM in %.100s", v->cfg->sam_uri);
+	else if (ykt_tap_ready(&v->env, why, sizeof(why)) == 0)
+		why[0] = '\0';
+	ykt_runstate_set_service(v->rs, why[0] ? why : NULL);
+	ykt_runstate_write(v->rs);
+}
+
+/* A maintenance request from the control file (ykt psam swap): out of
+ * service with the slot released, or back with the slot opened again. */
+static void validator_on_request(const struct runstate_request *req, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	if (req->out_of_service) {
+		log_warn("state", "out of service on request: %s", req->reason);
+		snprintf(v->maintenance, sizeof(v->maintenance), "%s", req->reason);
+		validator_release_sam(v);
+		validator_publish_psam(v, RUNSTATE_PSAM_RELEASED);
+	} else if (v->maintenance[0]) {
+		log_warn("state", "back in service after %s", v->maintenance);
+		v->maintenance[0] = '\0';
+		validator_reopen_sam(v);
+	}
+	ykt_runstate_set_maintenance(v->rs, req->out_of_service ? req->reason : NULL, req->id);
+	validator_publish(v);
+}
+
+static void validator_runstate_open(struct ykt_validator *v)
+{
+	char err[256] = "";
+	int r;
+
+	if (!v->cfg->state_dir[0])
+		return; /* state_dir set empty: no snapshot */
+	r = ykt_runstate_open(v->cfg->state_dir, v->cfg->device_id, &v->rs, err, sizeof(err));
+	if (r < 0) {
+		log_warn("state", "no status snapshot: %s", err[0] ? err : ykt_strerror(r));
+		return;
+	}
+	r = ykt_runstate_watch(v->rs, v->loop, validator_on_request, v);
+	if (r < 0)
+		log_warn("state", "control requests not watched: %s", ykt_strerror(r));
+	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "open");
+	validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	validator_publish(v);
 }
 
 int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, char *errbuf,
@@ -135,6 +241,7 @@ int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, 
 	v->env.psam = v->psam;
 	v->env.store = v->store;
 	v->env.clock = v->clock;
+	validator_runstate_open(v);
 	*ret = v;
 	return 0;
 }
@@ -144,6 +251,12 @@ void ykt_validator_free(struct ykt_validator *v)
 	if (!v)
 		return;
 	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
+	if (v->rs) {
+		ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "stopped");
+		ykt_runstate_set_service(v->rs, "validator stopped");
+		ykt_runstate_write(v->rs);
+	}
+	ykt_runstate_free(v->rs);
 	ykt_loop_free(v->loop);
 	psam_free(v->psam);
 	ykt_sam_free(v->sam);
@@ -157,25 +270,71 @@ static int64_t validator_link_ns(struct ykt_validator *v)
 {
 	uint64_t card, psam;
 
-	if (ykt_reader_link_ns(v->reader, &card) < 0 || ykt_sam_link_ns(v->sam, &psam) < 0)
+	if (!v->sam || ykt_reader_link_ns(v->reader, &card) < 0 ||
+	    ykt_sam_link_ns(v->sam, &psam) < 0)
 		return -1;
 	return (int64_t)(card + psam);
+}
+
+/* No card is touched while this is true: maintenance asked for it, there
+ * is no PSAM, or the store, PSAM or clock is not fit (ykt_tap_ready). */
+static bool validator_out_of_service(struct ykt_validator *v, char *why, size_t why_len)
+{
+	if (v->maintenance[0]) {
+		snprintf(why, why_len, "maintenance: %s", v->maintenance);
+		return true;
+	}
+	if (!v->psam && validator_reopen_sam(v) < 0) {
+		snprintf(why, why_len, "no PSAM in %.100s", v->cfg->sam_uri);
+		return true;
+	}
+	if (ykt_tap_ready(&v->env, why, why_len) == 0)
+		return false;
+	/* a PSAM that stopped is tried again at the next card */
+	if (!psam_ready(v->psam)) {
+		psam_start(v->psam);
+		validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
+	}
+	return true;
+}
+
+/* The snapshot after a tap, once the card is released. */
+static void validator_publish_tap(struct ykt_validator *v, const struct tap_result *res,
+				  const char *out_of_service)
+{
+	if (!v->rs)
+		return;
+	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
+	ykt_runstate_tap(v->rs, tap_outcome_text(res->outcome)->key, res->record_no);
+	ykt_runstate_set_service(v->rs, out_of_service);
+	/* what a crew must look into, not what passengers did (low balance,
+	 * a card pulled away early) */
+	if (out_of_service)
+		ykt_runstate_error(v->rs, "out of service: %s", out_of_service);
+	else if (res->outcome == TAP_CARD_ERROR || res->outcome == TAP_GREY ||
+		 res->outcome == TAP_GREY_PENDING)
+		ykt_runstate_error(v->rs, "tap %d %s: %s", v->taps,
+				   tap_outcome_text(res->outcome)->key,
+				   res->err ? ykt_strerror(res->err) : "-");
+	ykt_runstate_write(v->rs);
 }
 
 static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 {
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
-	int64_t start_ns = ykt_monotonic_ns(), link_ns = validator_link_ns(v);
-	char why[128];
+	int64_t start_ns = ev->posted_ns ? ev->posted_ns : ykt_monotonic_ns();
+	int64_t link_ns = validator_link_ns(v);
+	char why[128] = "";
+	bool out_of_service = false;
+
+	if (v->env.on_step)
+		v->env.on_step("present", start_ns, v->env.on_step_data);
 
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
-	} else if (ykt_tap_ready(&v->env, why, sizeof(why)) < 0) {
+	} else if ((out_of_service = validator_out_of_service(v, why, sizeof(why)))) {
 		log_err("tap", "out of service: %s", why);
 		res.outcome = TAP_OUT_OF_SERVICE;
-		/* a PSAM that stopped is tried again at the next card */
-		if (!psam_ready(v->psam))
-			psam_start(v->psam);
 	} else {
 		ykt_tap_run(&v->env, &res);
 	}
@@ -187,8 +346,9 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 	}
 	if (v->report)
 		v->report(v->taps, &res, v->report_data);
-	ykt_tap_verify_mac2(&v->env, &res);
+	ykt_tap_finish(&v->env, &res);
 	ykt_reader_done(v->reader);
+	validator_publish_tap(v, &res, out_of_service ? why : NULL);
 }
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
@@ -205,6 +365,8 @@ static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev
 		break;
 	case YKT_EV_DEVICE_ERROR:
 		log_err("loop", "device %d: %s", ev->source, ykt_strerror(ev->err));
+		ykt_runstate_error(v->rs, "device %d: %s", ev->source, ykt_strerror(ev->err));
+		ykt_runstate_write(v->rs);
 		break;
 	default:
 		break;
@@ -218,11 +380,19 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 	v->report = report;
 	v->report_data = userdata;
 	r = ykt_reader_start(v->reader);
+	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, r < 0 ? "error" : "running");
 	if (r < 0) {
 		log_err("loop", "reader %s did not start: %s", v->cfg->reader_uri, ykt_strerror(r));
-		return r;
+		ykt_runstate_error(v->rs, "reader %s: %s", v->cfg->reader_uri, ykt_strerror(r));
 	}
-	return ykt_loop_run(v->loop);
+	validator_publish(v);
+	if (r < 0)
+		return r;
+	r = ykt_service_ready(v->loop);
+	if (r == 0)
+		r = ykt_loop_run(v->loop);
+	ykt_service_stopping();
+	return r;
 }
 
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
@@ -230,7 +400,18 @@ struct ykt_reader *ykt_validator_reader(struct ykt_validator *v)
 	return v->reader;
 }
 
-static const char *card_type_name(uint8_t type)
+struct ykt_sam *ykt_validator_sam(struct ykt_validator *v)
+{
+	return v->sam;
+}
+
+void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *userdata)
+{
+	v->env.on_step = cb;
+	v->env.on_step_data = userdata;
+}
+
+const char *ykt_card_type_name(uint8_t type)
 {
 	static const char *const names[] = { "type-00", "adult",    "student",
 					     "senior",	"disabled", "staff" };
@@ -252,7 +433,7 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 	fprintf(out, "tap %d: %s", n, text->key);
 	if (res->card_serial[0]) {
 		ykt_cardno_mask(res->card_serial, 0, masked);
-		fprintf(out, " card=%s %s", masked, card_type_name(res->card_type));
+		fprintf(out, " card=%s %s", masked, ykt_card_type_name(res->card_type));
 	}
 	if (res->outcome == TAP_PAID || res->outcome == TAP_GREY) {
 		print_yuan(out, "amount", res->amount_fen);

@@ -7,8 +7,8 @@
  *   ykt sync --quarantine [-c FILE]    list the records the platform rejected
  *   ykt sync --release RECORD|all      an operator sends rejected records again
  *
- * Exit status of a pass (docs/uplink.md): 0 done; 1 local failure
- * (configuration, store, certificate files); 2 usage; 3 done, but the
+ * Exit status of a pass (docs/uplink.md): 0 done; 1 local failure (store,
+ * certificate files); 2 usage or configuration; 3 done, but the
  * platform rejected records (quarantined); 4 records remain (platform
  * unreachable, failing or busy; try later); 5 refused (a certificate not
  * trusted either way, 403, a protocol the platform does not speak); 6
@@ -194,7 +194,7 @@ static int run(const struct sync_cli *cli, const struct ykt_config *cfg, struct 
 
 	if (r < 0) {
 		fprintf(stderr, "ykt sync: %s\n", err[0] ? err : ykt_strerror(r));
-		return EXIT_LOCAL;
+		return r == YKT_E_CONFIG ? EXIT_USAGE : EXIT_LOCAL;
 	}
 	catch_signals();
 	ykt_uplink_set_stop_flag(u, &stop_requested);
@@ -230,7 +230,7 @@ int ykt_sync_main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "ykt sync: %s\n", err);
 		free(cfg);
-		return EXIT_LOCAL;
+		return EXIT_USAGE;
 	}
 	if (open_store(cfg, &store) < 0) {
 		free(cfg);

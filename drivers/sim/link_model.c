@@ -657,3 +657,32 @@ int link_sequence(const struct link_contactless *card, const struct link_contact
 	*ret = sum;
 	return 0;
 }
+
+int link_purchase_floor(const struct link_contactless *card, const struct link_contact *psam,
+			const struct link_purchase_flow *flow, struct link_floor *ret)
+{
+	struct link_floor f = { 0 };
+	int r;
+
+	if (!flow || !ret)
+		return -EINVAL;
+	r = link_sequence(card, psam, flow->card_before, flow->n_before, &f.before);
+	if (r == 0)
+		r = link_sequence(card, psam, flow->psam, flow->n_psam, &f.psam);
+	if (r == 0)
+		r = link_sequence(card, psam, flow->card_beside, flow->n_beside, &f.beside);
+	if (r == 0)
+		r = link_sequence(card, psam, flow->card_after, flow->n_after, &f.after);
+	if (r < 0)
+		return r;
+	if (f.psam.total_ns >= f.beside.total_ns) {
+		f.total_ns = f.psam.total_ns;
+		f.hidden_ns = f.beside.total_ns;
+	} else {
+		f.total_ns = f.beside.total_ns;
+		f.hidden_ns = f.psam.total_ns;
+	}
+	f.total_ns += f.before.total_ns + f.after.total_ns;
+	*ret = f;
+	return 0;
+}

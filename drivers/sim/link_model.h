@@ -170,4 +170,38 @@ struct link_step {
 int link_sequence(const struct link_contactless *card, const struct link_contact *psam,
 		  const struct link_step *steps, size_t n, struct link_timing *ret);
 
+/* The mandatory exchanges of one purchase, split by what may overlap. The
+ * card's commands run one after the other; the PSAM's MAC1 needs
+ * INITIALIZE's answer and DEBIT needs MAC1, but the card commands between
+ * INITIALIZE and DEBIT that need nothing from MAC1 (UPDATE CAPP DATA CACHE)
+ * can run on the card link while the PSAM works on its own link. */
+struct link_purchase_flow {
+	const struct link_step *card_before; /* SELECT .. INITIALIZE, in order */
+	size_t n_before;
+	const struct link_step *psam; /* 8070 (+ GET RESPONSE under T=0) */
+	size_t n_psam;
+	const struct link_step *card_beside; /* 80DC ...: beside the PSAM's work */
+	size_t n_beside;
+	const struct link_step *card_after; /* DEBIT */
+	size_t n_after;
+};
+
+/* A purchase's floor and its parts; total_ns = before + max(psam, beside)
+ * + after, hidden_ns = min(psam, beside): the time the overlap saves. */
+struct link_floor {
+	struct link_timing before, psam, beside, after;
+	uint64_t total_ns, hidden_ns;
+};
+
+/* The physical floor of a purchase: the least time from the card's
+ * activation (when the reader reports the card; activation itself is not
+ * in it) to DEBIT's answer (when the passenger can be told), for these
+ * exchanges on these links with this processing table. No schedule can
+ * beat it: the card link carries one command at a time, MAC1 cannot start
+ * before INITIALIZE's answer nor DEBIT before MAC1's, and all else (MAC2
+ * verification after DEBIT, the store, software) is outside it or can be
+ * overlapped. Errors: as link_sequence(), -EINVAL for NULL. */
+int link_purchase_floor(const struct link_contactless *card, const struct link_contact *psam,
+			const struct link_purchase_flow *flow, struct link_floor *ret);
+
 #endif

@@ -2,13 +2,16 @@
 #include "clock.h"
 
 #include "bytes.h"
+#include "ykt_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct ykt_clock_ops {
 	const char *scheme;
@@ -21,6 +24,7 @@ struct ykt_clock {
 	const struct ykt_clock_ops *ops;
 	pthread_mutex_t lock;
 	int64_t sim_ms; /* sim: only */
+	char *path;	/* file: only */
 };
 
 int64_t ykt_monotonic_ns(void)
@@ -121,7 +125,56 @@ static const struct ykt_clock_ops sim_clock_ops = {
 	.set_ms = sim_set_ms,
 };
 
-static const struct ykt_clock_ops *const clock_backends[] = { &system_clock_ops, &sim_clock_ops };
+#if YKT_WITH_SIM
+/* file:PATH — test-only: the time is whatever Unix milliseconds (decimal
+ * text) PATH holds when read. A hardware emulator in another process (the
+ * PN532 emulator playing a tap script) writes it, so that the validator runs
+ * under the same injected clock as with the in-process sim: field. A
+ * missing or unreadable file reads as 0: a clock before the build date, so
+ * the validator is out of service rather than recording a wrong time. */
+static int file_open(struct ykt_clock *c, const char *args)
+{
+	if (!args[0])
+		return -EINVAL;
+	c->path = strdup(args);
+	return c->path ? 0 : -ENOMEM;
+}
+
+static int64_t file_now_ms(struct ykt_clock *c)
+{
+	char buf[32], *end;
+	long long ms;
+	ssize_t n;
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	ms = strtoll(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || ms < 0)
+		return 0;
+	return ms;
+}
+
+static const struct ykt_clock_ops file_clock_ops = {
+	.scheme = "file",
+	.open = file_open,
+	.now_ms = file_now_ms,
+};
+#endif
+
+static const struct ykt_clock_ops *const clock_backends[] = {
+	&system_clock_ops,
+	&sim_clock_ops,
+#if YKT_WITH_SIM
+	&file_clock_ops,
+#endif
+};
 
 int ykt_clock_new(const char *uri, struct ykt_clock **ret_clock)
 {
@@ -156,6 +209,7 @@ void ykt_clock_free(struct ykt_clock *clock)
 	if (!clock)
 		return;
 	pthread_mutex_destroy(&clock->lock);
+	free(clock->path);
 	free(clock);
 }
 

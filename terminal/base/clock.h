@@ -5,6 +5,9 @@
  *   system:                  the board's real-time clock (CLOCK_REALTIME)
  *   sim:2026-11-21T07:30:00  a clock that stands still at that China Standard
  *                            Time until ykt_clock_advance() moves it
+ *   file:PATH                test-only (simulator builds): the Unix
+ *                            milliseconds written in PATH by an emulator
+ *                            in another process, read at every use
  *
  * The clock is read from the reader loop and from simulator threads; every
  * operation is thread-safe.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "loop.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -111,13 +112,16 @@ void ykt_loop_free(struct ykt_loop *loop)
 int ykt_loop_post(struct ykt_loop *loop, const struct ykt_event *ev)
 {
 	uint64_t one = 1;
+	struct ykt_event *slot;
 
 	pthread_mutex_lock(&loop->lock);
 	if (loop->count == LOOP_QUEUE_LEN) {
 		pthread_mutex_unlock(&loop->lock);
 		return -ENOSPC;
 	}
-	loop->queue[(loop->head + loop->count) % LOOP_QUEUE_LEN] = *ev;
+	slot = &loop->queue[(loop->head + loop->count) % LOOP_QUEUE_LEN];
+	*slot = *ev;
+	slot->posted_ns = ykt_monotonic_ns();
 	loop->count++;
 	pthread_mutex_unlock(&loop->lock);
 	if (write(loop->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)

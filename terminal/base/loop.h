@@ -32,6 +32,7 @@ struct ykt_event {
 	uint8_t uid[10];
 	size_t uid_len;
 	int err;
+	int64_t posted_ns; /* monotonic time ykt_loop_post() queued it (set by the loop) */
 };
 
 typedef void (*ykt_event_cb)(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata);
@@ -45,7 +46,9 @@ typedef void (*ykt_timer_cb)(struct ykt_loop *loop, void *userdata);
 int ykt_loop_new(ykt_event_cb on_event, void *userdata, struct ykt_loop **ret_loop);
 void ykt_loop_free(struct ykt_loop *loop);
 
-/* Thread-safe. -ENOSPC when the queue (256 events) is full. */
+/* Thread-safe; stamps the queued copy's posted_ns (ykt_monotonic_ns()), so
+ * a tap is timed from the moment the driver saw the card. -ENOSPC when the
+ * queue (256 events) is full. */
 int ykt_loop_post(struct ykt_loop *loop, const struct ykt_event *ev);
 
 int ykt_loop_add_fd(struct ykt_loop *loop, int fd, uint32_t events, ykt_fd_cb cb, void *userdata);

@@ -16,13 +16,20 @@
  *     decrease, the debits' ATCs are consecutive, and the card's 1E records
  *     match the stored ones.
  *
- * Usage: test-shift DIR KEYFILE MIN_TAPS   (DIR holds ykt.conf and shift.tap)
+ * With JUMP_AFTER, another user of the PSAM takes one terminal serial right
+ * after tap JUMP_AFTER (a raw 8070): the next tap's intent, written with the
+ * serial MAC1 was expected to return, must be corrected before DEBIT, which
+ * the per-card checks above see (record serial = the serial the card got).
+ *
+ * Usage: test-shift DIR KEYFILE MIN_TAPS [JUMP_AFTER]
+ *        (DIR holds ykt.conf and shift.tap)
  */
 #include "bytes.h"
 #include "check.h"
 #include "config.h"
 #include "pboc_crypto.h"
 #include "reader_sim.h"
+#include "sam.h"
 #include "sim.h"
 #include "store.h"
 #include "validator.h"
@@ -46,6 +53,9 @@ struct shift {
 	struct ykt_validator *v;
 	struct ykt_purchase_record recs[MAX_RECORDS];
 	size_t n_recs;
+	int jump_after; /* 0: no serial jump */
+	int present;	/* taps seen by the step hook */
+	bool jumped;
 };
 
 /* expect=OUTCOME on each tap line of the script, in order */
@@ -85,6 +95,30 @@ static void on_tap(int n, const struct tap_result *res, void *userdata)
 	if (res->outcome == TAP_MULTI_CARD)
 		CHECK(ykt_reader_sim_tap_exchanges(ykt_validator_reader(s->v)) == 0,
 		      "tap %d: two cards in the field, yet APDUs were sent", n);
+}
+
+/* After tap jump_after has finished with the PSAM, a valid 8070 of someone
+ * else's purchase (a 06 of 1 fen on a fictional card) spends one serial. */
+static void on_step(const char *step, int64_t at_ns, void *userdata)
+{
+	static const uint8_t mac1_cmd[5 + 36] = {
+		0x80, 0x70, 0x00, 0x00, 0x24, 0x01, 0x02, 0x03, 0x04, 0x00, 0x05, 0x00, 0x00, 0x00,
+		0x01, 0x06, 0x20, 0x26, 0x11, 0x21, 0x08, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x99, 0x01, 0x01, 0x10, 0x00, 0xFF, 0xFF, 0xFF, 0xFF,
+	};
+	struct shift *s = userdata;
+	uint8_t resp[258];
+	size_t len = 0;
+
+	if (strcmp(step, "present") == 0)
+		s->present++;
+	if (strcmp(step, "mac2") != 0 || s->present != s->jump_after)
+		return;
+	CHECK(ykt_sam_transmit(ykt_validator_sam(s->v), mac1_cmd, sizeof(mac1_cmd), resp,
+			       sizeof(resp), &len) == 0 &&
+		  len == 2 && resp[0] == 0x61,
+	      "the extra 8070 after tap %d was not taken by the PSAM", s->jump_after);
+	s->jumped = true;
 }
 
 static int collect(const struct ykt_purchase_record *rec, void *userdata)
@@ -339,12 +373,17 @@ static int run_shift(const char *dir, const char *store_path, struct shift *s,
 		return r;
 	}
 	snprintf(cfg.store_path, sizeof(cfg.store_path), "%s", store_path);
+	/* the status snapshot goes beside the store, not into the source tree */
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%.*s/state",
+		 (int)(strrchr(store_path, '/') - store_path), store_path);
 	r = ykt_validator_new(&cfg, ret, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "validator: %s\n", err);
 		return r;
 	}
 	s->v = *ret;
+	if (s->jump_after > 0)
+		ykt_validator_on_step(*ret, on_step, s);
 	return ykt_validator_run(*ret, on_tap, s);
 }
 
@@ -357,8 +396,9 @@ int main(int argc, char **argv)
 	struct sim_card *card;
 	static struct issuer_keys keys;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
+	s.jump_after = argc == 5 ? atoi(argv[4]) : 0;
 	check_tmpdir(tmpl, sizeof(tmpl));
 	snprintf(store_path, sizeof(store_path), "%s/records.db", tmpl);
 	snprintf(path, sizeof(path), "%s/shift.tap", argv[1]);
@@ -366,6 +406,7 @@ int main(int argc, char **argv)
 	      "script needs %s taps with expect=", argv[3]);
 	CHECK(run_shift(argv[1], store_path, &s, &v) == 0, "the shift did not run to its end");
 	CHECK(s.n_taps == s.n_expect, "%d taps reported, script has %d", s.n_taps, s.n_expect);
+	CHECK(s.jump_after == 0 || s.jumped, "no serial jump after tap %d", s.jump_after);
 	for (int i = 0; i < s.n_taps && i < s.n_expect; i++)
 		CHECK(strcmp(tap_outcome_text(s.got[i])->key, s.expect[i]) == 0,
 		      "tap %d: %s, expected %s", i + 1, tap_outcome_text(s.got[i])->key,

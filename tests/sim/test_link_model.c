@@ -449,6 +449,64 @@ static void sequence_and_determinism(void)
 	CHECK(link_sequence(&l, &p, NULL, 0, &seq) == 0 && seq.total_ns == 0, "empty");
 }
 
+/* ns within 0.1 us of a value computed by hand to one decimal */
+static bool near_us(uint64_t ns, double us)
+{
+	double d = (double)ns / 1000.0 - us;
+
+	return d < 0.1 && d > -0.1;
+}
+
+/* The floor of docs/link-model.md's compound purchase: SELECT EP, READ
+ * BINARY 17, INITIALIZE CAPP, then MAC1 (8070 + GET RESPONSE, 32 166.7 us)
+ * beside 80DC 1E (13 306.5 us), then DEBIT: by hand 8326.0 + 8326.0 +
+ * 9522.4 + 32 166.7 + 33 267.6 (each rounded to 0.1 us; unrounded the sum
+ * is 91 608.56 us), 80DC hidden. */
+static void purchase_floor(void)
+{
+	uint8_t sel[32], rb[8], init[24], mac1[64], gr[8], dc[64], dbt[32];
+	size_t nsel = apdu(select_ep, sel), nrb = apdu("00B097003C", rb);
+	size_t ninit = apdu("805003020B 01 000000C8 001122334455 0F", init);
+	size_t nmac1 = apdu("8070000024", mac1) + 36, ngr = apdu(get_response8, gr);
+	size_t ndc = apdu("80DC00F030", dc) + 48, ndbt = apdu(debit, dbt);
+	struct link_step before[] = { { LINK_STEP_CARD, sel, nsel, 53 },
+				      { LINK_STEP_CARD, rb, nrb, 62 },
+				      { LINK_STEP_CARD, init, ninit, 17 } };
+	struct link_step psam[] = { { LINK_STEP_PSAM, mac1, nmac1, 2 },
+				    { LINK_STEP_PSAM, gr, ngr, 10 } };
+	struct link_step beside[] = { { LINK_STEP_CARD, dc, ndc, 2 } };
+	struct link_step after[] = { { LINK_STEP_CARD, dbt, ndbt, 10 } };
+	struct link_purchase_flow flow = { before, 3, psam, 2, beside, 1, after, 1 };
+	struct link_contactless l;
+	struct link_contact p;
+	struct link_floor f;
+	struct link_proc slow;
+
+	memset(mac1 + 5, 0x11, 36);
+	memset(dc + 5, 0x22, 48);
+	link_contactless_default(&l);
+	link_contact_default(&p);
+	CHECK(link_purchase_floor(&l, &p, &flow, &f) == 0, "floor");
+	CHECK(near_us(f.before.total_ns, 26174.4), "before %llu",
+	      (unsigned long long)f.before.total_ns);
+	CHECK(near_us(f.psam.total_ns, 32166.7), "psam %llu", (unsigned long long)f.psam.total_ns);
+	CHECK(near_us(f.beside.total_ns, 13306.5), "beside");
+	CHECK(near_us(f.after.total_ns, 33267.6), "after");
+	CHECK(f.total_ns == f.before.total_ns + f.psam.total_ns + f.after.total_ns, "sum");
+	CHECK(near_us(f.total_ns, 91608.6), "total %llu", (unsigned long long)f.total_ns);
+	CHECK(f.hidden_ns == f.beside.total_ns, "80DC hidden under MAC1");
+	/* a card slow enough at 80DC that the PSAM waits for it instead */
+	link_proc_default(&slow);
+	CHECK(link_proc_set(&slow, LINK_SIDE_CARD, 0xDC, LINK_PROC_ANY_P1, 40000) == 0, "set");
+	l.proc = &slow;
+	CHECK(link_purchase_floor(&l, &p, &flow, &f) == 0, "slow 80DC");
+	CHECK(f.total_ns == f.before.total_ns + f.beside.total_ns + f.after.total_ns &&
+		  f.hidden_ns == f.psam.total_ns,
+	      "the longer side counts");
+	CHECK(link_purchase_floor(&l, &p, NULL, &f) == -EINVAL, "no flow");
+	CHECK(link_purchase_floor(&l, NULL, &flow, &f) == -EINVAL, "PSAM steps without link");
+}
+
 int main(void)
 {
 	select_ep_106();
@@ -465,6 +523,7 @@ int main(void)
 	table_lookups();
 	table_overrides();
 	sequence_and_determinism();
+	purchase_floor();
 	if (check_failures) {
 		fprintf(stderr, "%d check(s) failed\n", check_failures);
 		return 1;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Record states: INTENT -> COMPLETE, INTENT -> GREY -> COMPLETE, INTENT or
- * GREY -> VOID, every move the store must refuse; the MAC2 verdict. */
+ * GREY -> VOID, every move the store must refuse; the MAC2 verdict; the
+ * PSAM serial of an intent corrected before DEBIT. */
 #include "store_test.h"
 #include "ykt_error.h"
 
@@ -188,6 +189,36 @@ static int mac2_verdicts(const char *dir)
 	return 0;
 }
 
+/* An intent written with a guessed PSAM serial: corrected while it is an
+ * intent, never once DEBIT's outcome is recorded, never onto a serial
+ * another record holds. */
+static int psam_serial_fix(const char *dir)
+{
+	struct ykt_store *s = test_open(dir);
+	struct ykt_purchase_record got;
+
+	CHECK(s);
+	CHECK_INT(add(s, 1), 1); /* serial 7001 */
+	CHECK_INT(add(s, 2), 2); /* serial 7002 */
+	CHECK_INT(store_intent_set_psam_serial(s, 2, 7001), YKT_E_STORE_DUP);
+	CHECK_INT(store_intent_set_psam_serial(s, 2, 7010), 0);
+	CHECK_INT(store_purchase_get(s, 2, &got), 0);
+	CHECK_INT(got.psam_serial, 7010);
+	CHECK_INT(got.state, STORE_INTENT);
+	/* the old serial is free again */
+	CHECK_INT(store_intent_set_psam_serial(s, 1, 7002), 0);
+	CHECK_INT(store_purchase_complete(s, 1, tac, mac2, 4800), 0);
+	CHECK_INT(store_intent_set_psam_serial(s, 1, 7020), -EINVAL);
+	CHECK_INT(store_purchase_grey(s, 2), 0);
+	CHECK_INT(store_intent_set_psam_serial(s, 2, 7021), -EINVAL);
+	CHECK_INT(store_purchase_get(s, 2, &got), 0);
+	CHECK_INT(got.psam_serial, 7010);
+	CHECK_INT(store_intent_set_psam_serial(s, 99, 7030), -ENOENT);
+	CHECK_INT(store_intent_set_psam_serial(NULL, 2, 7030), -EINVAL);
+	store_close(s);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct store_test tests[] = {
@@ -198,6 +229,7 @@ int main(void)
 		{ "missing_record", missing_record },
 		{ "bad_arguments", bad_arguments },
 		{ "mac2_verdicts", mac2_verdicts },
+		{ "psam_serial_fix", psam_serial_fix },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* terminal/base/clock.h: the sim: and system: clocks and the CST time parser. */
+/* terminal/base/clock.h: the sim:, system: and file: clocks and the CST time parser. */
 #include "clock.h"
 
 #include "check.h"
+#include "ykt_config.h"
+
+#include <stdio.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -157,6 +160,42 @@ static void test_bad_uri(void)
 	}
 }
 
+/* file: (simulator builds): the time another process writes, read at every
+ * use; anything unreadable reads as 0 (before any build date). */
+static void test_file(void)
+{
+	char dir[256], path[512], uri[600];
+	struct ykt_clock *c = NULL;
+
+	if (!YKT_WITH_SIM) {
+		CHECK_INT(ykt_clock_new("file:/tmp/clock", &c), -ENOENT);
+		return;
+	}
+	check_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/clock", dir);
+	snprintf(uri, sizeof(uri), "file:%s", path);
+	CHECK_INT(ykt_clock_new("file:", &c), -EINVAL);
+	CHECK_INT(ykt_clock_new(uri, &c), 0);
+	if (c) {
+		CHECK_INT(ykt_clock_now_ms(c), 0); /* no file yet */
+		check_write_file(dir, "clock", "1795217400000\n", path, sizeof(path));
+		CHECK_INT(ykt_clock_now_ms(c), 1795217400000LL);
+		CHECK_INT(ykt_clock_now_s(c), 1795217400);
+		check_write_file(dir, "clock", "1795217460123", path, sizeof(path));
+		CHECK_INT(ykt_clock_now_ms(c), 1795217460123LL);
+		CHECK_INT(ykt_clock_advance(c, 1000), -EOPNOTSUPP);
+		CHECK_INT(ykt_clock_set(c, 0), -EOPNOTSUPP);
+		check_write_file(dir, "clock", "17952174x", path, sizeof(path));
+		CHECK_INT(ykt_clock_now_ms(c), 0);
+		check_write_file(dir, "clock", "-5\n", path, sizeof(path));
+		CHECK_INT(ykt_clock_now_ms(c), 0);
+		check_write_file(dir, "clock", "", path, sizeof(path));
+		CHECK_INT(ykt_clock_now_ms(c), 0);
+		ykt_clock_free(c);
+	}
+	check_rm_rf(dir);
+}
+
 int main(void)
 {
 	test_parse();
@@ -165,5 +204,6 @@ int main(void)
 	test_sim_threads();
 	test_system();
 	test_bad_uri();
+	test_file();
 	return check_result();
 }

@@ -213,6 +213,8 @@ static const struct bad_case bad_cases[] = {
 	BAD("hardware", "sam", "foo:bar", "[hardware] sam", "unknown driver"),
 	BAD("hardware", "clock", "ntp:pool", "[hardware] clock"),
 	BAD("hardware", "clock", "sim:2026-13-01T00:00:00", "[hardware] clock"),
+	BAD("hardware", "clock", "file:", "[hardware] clock"),
+	BAD("hardware", "clock", "system:now", "[hardware] clock"),
 	BAD("device", "id", NULL, "[device] id: missing"),
 	BAD("device", "acquirer_city", NULL, "[device] acquirer_city: missing"),
 	BAD("hardware", "reader", NULL, "[hardware] reader: missing"),
@@ -377,6 +379,29 @@ static bool same_file(const char *got, const char *want)
 	return realpath(got, a) && realpath(want, b) && strcmp(a, b) == 0;
 }
 
+/* clock = file:PATH (simulator builds, test-only): relative to the file */
+static void test_file_clock(void)
+{
+	static const char text[] =
+	    "[device]\nid = T\nacquirer_city = 1000\n"
+	    "acquirer_institution = 11011000FFFFFFFF\n"
+	    "[hardware]\nreader = sim:/abs/cards.tap\nsam = sim:/abs/p.psam\n"
+	    "clock = file:run/clock\n"
+	    "[store]\npath = /x/ykt.db\n[purchase]\nfare_fen = 200\n";
+	char path[PATH_MAX], want[PATH_MAX + 16], err[512] = "";
+	struct ykt_config cfg;
+	int r = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+
+	if (!YKT_WITH_SIM) {
+		CHECK(r == YKT_E_CONFIG && strstr(err, "[hardware] clock"), "%d %s", r, err);
+		return;
+	}
+	CHECK(r == 0, "%d %s", r, err);
+	snprintf(want, sizeof(want), "file:%s/run/clock", tmp);
+	CHECK(r || strcmp(cfg.clock_uri, want) == 0, "clock '%s', expected '%s'", cfg.clock_uri,
+	      want);
+}
+
 static void test_relative_paths(void)
 {
 	static const char text[] = "[device]\nid = T\nacquirer_city = 1000\n"
@@ -470,6 +495,7 @@ int main(void)
 	test_missing_file();
 	test_long_values();
 	test_relative_paths();
+	test_file_clock();
 	check_rm_rf(tmp);
 	return check_result();
 }
