@@ -384,6 +384,8 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 		r = open_readonly_steps(s, path, busy_ms, errbuf, errbuf_len);
 	else
 		r = open_steps(s, path, busy_ms, errbuf, errbuf_len);
+	if (r == 0 && opts && opts->lazy_commits && !opts->read_only)
+		r = exec_pragma(s->db, "PRAGMA synchronous = NORMAL", errbuf, errbuf_len);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			open_fail(errbuf, errbuf_len, r, "out of memory");

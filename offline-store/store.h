@@ -102,6 +102,13 @@ struct store_options {
 	 * schema (errbuf says which way).  No quick_check: see
 	 * store_check_integrity().  Write calls on such a handle fail. */
 	bool read_only;
+	/* Commits of this handle do not wait for the disk (synchronous=NORMAL
+	 * rather than FULL), so it holds the write lock for microseconds, not
+	 * for an fsync.  Only for a handle whose writes cost nothing if a
+	 * power cut undoes them: the uplink's (the platform's answers are
+	 * asked again and it de-duplicates; a purge is done again).  Never the
+	 * reader loop's: an intent must be on disk before DEBIT. */
+	bool lazy_commits;
 };
 
 /* Open (creating and migrating) the database at path. Runs PRAGMA
@@ -283,11 +290,13 @@ struct store_upload_answer {
 int store_upload_apply(struct ykt_store *store, const struct store_upload_answer *answers, size_t n,
 		       int64_t now_ms, size_t *ret_changed);
 
-/* Delete at most max_rows records the platform acknowledged (accepted or
- * duplicate) before acked_before_ms, oldest first, in one transaction.
- * Never a pending or rejected record, and never the newest purchase (its
- * time anchors the clock check).  *ret_deleted says how many went; call
- * again while it equals max_rows. */
+/* Delete at most max_rows (1..STORE_UPLOAD_PRUNE_MAX) records the platform
+ * acknowledged (accepted or duplicate) before acked_before_ms, oldest first.
+ * They are looked for outside any write transaction and deleted by number
+ * in one short transaction.  Never a pending or rejected record, and never
+ * the newest purchase (its time anchors the clock check).  *ret_deleted
+ * says how many went; call again while it equals max_rows. */
+#define STORE_UPLOAD_PRUNE_MAX 10000
 int store_upload_prune(struct ykt_store *store, int64_t acked_before_ms, size_t max_rows,
 		       size_t *ret_deleted);
 

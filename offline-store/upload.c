@@ -29,8 +29,10 @@ enum upload_stmt {
 	UP_EVENTS,
 	UP_ANSWER_PURCHASE,
 	UP_ANSWER_EVENT,
-	UP_PRUNE_PURCHASES,
-	UP_PRUNE_EVENTS,
+	UP_PRUNE_FIND_PURCHASES,
+	UP_PRUNE_FIND_EVENTS,
+	UP_PRUNE_PURCHASE,
+	UP_PRUNE_EVENT,
 	UP_STATUS_PURCHASES,
 	UP_STATUS_EVENTS,
 	UP_PSAMS,
@@ -54,15 +56,21 @@ static const char *const upload_sql[UP__COUNT] = {
 			       " AND state = ?5 AND " STORE_SQL_UPLOADABLE,
 	[UP_ANSWER_EVENT] = "UPDATE event SET upload_state = ?2, upload_reason = ?3,"
 			    " upload_ms = ?4 WHERE record_no = ?1 AND upload_state = 0",
-	/* the newest purchase stays: its time is what the clock is checked
-	 * against at every tap */
-	[UP_PRUNE_PURCHASES] = "DELETE FROM purchase WHERE record_no IN (SELECT record_no"
-			       " FROM purchase WHERE upload_state IN (1, 2) AND upload_ms < ?1"
-			       " AND record_no < (SELECT max(record_no) FROM purchase)"
-			       " ORDER BY record_no LIMIT ?2)",
-	[UP_PRUNE_EVENTS] = "DELETE FROM event WHERE record_no IN (SELECT record_no FROM event"
-			    " WHERE upload_state IN (1, 2) AND upload_ms < ?1"
-			    " ORDER BY record_no LIMIT ?2)",
+	/* found in a read transaction, deleted by number in a short write
+	 * transaction that checks again: the scan never holds the write lock.
+	 * The newest purchase stays: its time is what the clock is checked
+	 * against at every tap. */
+	[UP_PRUNE_FIND_PURCHASES] = "SELECT record_no FROM purchase WHERE upload_state IN (1, 2)"
+				    " AND upload_ms < ?1"
+				    " AND record_no < (SELECT max(record_no) FROM purchase)"
+				    " ORDER BY record_no LIMIT ?2",
+	[UP_PRUNE_FIND_EVENTS] = "SELECT record_no FROM event WHERE upload_state IN (1, 2)"
+				 " AND upload_ms < ?1 ORDER BY record_no LIMIT ?2",
+	[UP_PRUNE_PURCHASE] = "DELETE FROM purchase WHERE record_no = ?1 AND upload_state IN (1, 2)"
+			      " AND upload_ms < ?2"
+			      " AND record_no < (SELECT max(record_no) FROM purchase)",
+	[UP_PRUNE_EVENT] = "DELETE FROM event WHERE record_no = ?1 AND upload_state IN (1, 2)"
+			   " AND upload_ms < ?2",
 	[UP_STATUS_PURCHASES] =
 	    "SELECT coalesce(sum(upload_state = 0 AND " STORE_SQL_UPLOADABLE "), 0),"
 	    " coalesce(sum(upload_state = 0 AND state = 2), 0),"
@@ -323,39 +331,72 @@ out:
 
 /* ---- retention ---- */
 
-static int prune_table(struct ykt_store *store, enum upload_stmt which, int64_t before_ms,
-		       size_t max, size_t *deleted)
+/* Up to max numbers of acknowledged records older than before_ms. */
+static int prune_find(struct ykt_store *store, enum upload_stmt which, int64_t before_ms,
+		      size_t max, int64_t *nos, size_t *n)
+{
+	sqlite3_stmt *stmt = up_stmt(store, which);
+	int rc;
+
+	sqlite3_bind_int64(stmt, 1, before_ms);
+	sqlite3_bind_int64(stmt, 2, (int64_t)max);
+	while (*n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		nos[(*n)++] = sqlite3_column_int64(stmt, 0);
+	store_stmt_release(stmt);
+	if (*n < max && rc != SQLITE_DONE)
+		return store_sqlite_error(store->db, rc, "find acknowledged records", NULL, 0);
+	return 0;
+}
+
+static int prune_delete(struct ykt_store *store, enum upload_stmt which, int64_t record_no,
+			int64_t before_ms, size_t *deleted)
 {
 	sqlite3_stmt *stmt = up_stmt(store, which);
 	int r;
 
-	sqlite3_bind_int64(stmt, 1, before_ms);
-	sqlite3_bind_int64(stmt, 2, (int64_t)max);
+	sqlite3_bind_int64(stmt, 1, record_no);
+	sqlite3_bind_int64(stmt, 2, before_ms);
 	r = store_step_done(store, stmt, "prune acknowledged records");
 	if (r == 0)
 		*deleted += (size_t)sqlite3_changes(store->db);
 	return r;
 }
 
+static int prune_found(struct ykt_store *store, const int64_t *nos, size_t n_purchases, size_t n,
+		       int64_t before_ms, size_t *deleted)
+{
+	int r = store_tx_begin(store);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = prune_delete(store, i < n_purchases ? UP_PRUNE_PURCHASE : UP_PRUNE_EVENT,
+				 nos[i], before_ms, deleted);
+	return store_tx_end(store, r);
+}
+
 int store_upload_prune(struct ykt_store *store, int64_t acked_before_ms, size_t max_rows,
 		       size_t *ret_deleted)
 {
-	size_t deleted = 0;
+	size_t n = 0, n_purchases, deleted = 0;
+	int64_t *nos;
 	int r;
 
-	if (!store || !ret_deleted || max_rows == 0 || max_rows > INT32_MAX)
+	if (!store || !ret_deleted || max_rows == 0 || max_rows > STORE_UPLOAD_PRUNE_MAX)
 		return -EINVAL;
 	r = upload_prepare(store);
 	if (r < 0)
 		return r;
-	r = store_tx_begin(store);
-	if (r < 0)
-		return r;
-	r = prune_table(store, UP_PRUNE_PURCHASES, acked_before_ms, max_rows, &deleted);
-	if (r == 0 && deleted < max_rows)
-		r = prune_table(store, UP_PRUNE_EVENTS, acked_before_ms, max_rows - deleted,
-				&deleted);
-	r = store_tx_end(store, r);
+	nos = malloc(max_rows * sizeof(*nos));
+	if (!nos)
+		return -ENOMEM;
+	r = prune_find(store, UP_PRUNE_FIND_PURCHASES, acked_before_ms, max_rows, nos, &n);
+	n_purchases = n;
+	if (r == 0 && n < max_rows)
+		r = prune_find(store, UP_PRUNE_FIND_EVENTS, acked_before_ms, max_rows, nos, &n);
+	if (r == 0 && n > 0)
+		r = prune_found(store, nos, n_purchases, n, acked_before_ms, &deleted);
+	free(nos);
 	if (r == 0) {
 		*ret_deleted = deleted;
 		if (deleted)

@@ -96,7 +96,10 @@ static int parse(int argc, char **argv, struct sync_cli *cli)
 
 static int open_store(const struct ykt_config *cfg, struct ykt_store **ret)
 {
-	struct store_options so = { .busy_timeout_ms = cfg->uplink.busy_timeout_ms };
+	/* lazy commits: an answer lost in a power cut is asked again, and the
+	 * uplink never makes a tap wait for its fsync */
+	struct store_options so = { .busy_timeout_ms = cfg->uplink.busy_timeout_ms,
+				    .lazy_commits = true };
 	char err[512] = "";
 	int r = store_open(cfg->store_path, &so, ret, err, sizeof(err));
 

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,4 +433,142 @@ int gen_complete(struct env *e, struct ykt_store *s, int64_t record_no)
 		r = complete_with_tac(
 		    &k, s, &rec, (unsigned)(rec.psam_serial - 100000) / GEN_TAPS_PER_CARD, false);
 	return r;
+}
+
+/* ---- a tapping validator ---- */
+
+#define TAPPER_CARDS 8
+#define TAPPER_TAPS  1500
+
+static void write_cards(struct env *e)
+{
+	char name[32], text[1024], path[512];
+
+	for (int i = 0; i < TAPPER_CARDS; i++) {
+		snprintf(name, sizeof(name), "c%d.card", i);
+		snprintf(
+		    text, sizeof(text),
+		    "name = c%d\nuid = 04B1C2%02X\nissuer_id = 01011000FFFFFFFF\n"
+		    "app_type = 02\napp_version = 01\napp_serial = 100020000000000%05d\n"
+		    "start_date = 20240101\nexpiry_date = 20301231\ncard_type = 01\n"
+		    "deposit = 00\nbalance_fen = 90000\noffline_atc = 1\nstate = active\n"
+		    "country = 00000156\nprovince = 1100\ncity = 1000\ninterconnect = 0001\n"
+		    "card_kind = 01\noverdraft_limit_fen = 0\nkey_index = 01\nkey_version = 01\n"
+		    "%s\nkeys = %s\n",
+		    i, i, i, i % 2 ? "algorithm = sm4" : "algorithm_id = 00", e->keys);
+		check_write_file(e->dir, name, text, path, sizeof(path));
+	}
+}
+
+/* The script, and a configuration on the same store; the simulated clock
+ * starts after every record gen_records() makes. */
+static void write_tapper(struct env *e)
+{
+	static char script[TAPPER_TAPS * 24 + 64];
+	char psam[512], text[2048], path[512], keys_dir[512];
+	size_t n = 0;
+
+	write_cards(e);
+	n += (size_t)snprintf(script + n, sizeof(script) - n, "clock 2026-11-21T07:30:00\n");
+	for (int i = 0; i < TAPPER_TAPS; i++)
+		n += (size_t)snprintf(script + n, sizeof(script) - n, "tap c%d.card\nwait 20s\n",
+				      i % TAPPER_CARDS);
+	check_write_file(e->dir, "tapper.tap", script, path, sizeof(path));
+	snprintf(keys_dir, sizeof(keys_dir), "%s", e->keys);
+	snprintf(psam, sizeof(psam), "%s/../psam/psam.psam", dirname(keys_dir));
+	snprintf(text, sizeof(text),
+		 "[device]\nid = %s\nacquirer_city = 1000\n"
+		 "acquirer_institution = 11011000FFFFFFFF\n"
+		 "[hardware]\nreader = sim:tapper.tap\nsam = sim:%s\n"
+		 "clock = sim:2026-11-21T07:30:00\n"
+		 "[store]\npath = store.db\nmin_free_bytes = 0\n"
+		 "[purchase]\nfare_fen = 200\nclock_floor = 2026-01-01T00:00:00\n",
+		 TEST_DEVICE, psam);
+	check_write_file(e->dir, "tapper.conf", text, path, sizeof(path));
+}
+
+pid_t env_tapper_start(struct env *e)
+{
+	char conf[600], out[600];
+	pid_t pid;
+
+	write_tapper(e);
+	snprintf(conf, sizeof(conf), "%s/tapper.conf", e->dir);
+	snprintf(out, sizeof(out), "%s/tapper.out", e->dir);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0)
+			dup2(fd, 1);
+		execl(e->ykt, e->ykt, "run", "--realtime", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+int env_tapper_stop(struct env *e, pid_t pid)
+{
+	int status = 0;
+
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
+/* "tap N: paid ... record=R time=T.tms model=M.mms | ..." */
+static void read_tap(struct taps *t, const char *line)
+{
+	const char *rec = strstr(line, " record="), *tm = strstr(line, " time=");
+	const char *model = strstr(line, " model=");
+
+	if (!strstr(line, ": paid ") || !rec || !tm || !model) {
+		if (!t->other++)
+			snprintf(t->first_other, sizeof(t->first_other), "%.199s", line);
+		return;
+	}
+	if (t->paid == TAPS_MAX)
+		return;
+	t->record[t->paid] = strtoll(rec + 8, NULL, 10);
+	t->ms[t->paid] = strtod(tm + 6, NULL);
+	t->model_ms[t->paid] = strtod(model + 7, NULL);
+	t->paid++;
+}
+
+void env_taps(struct env *e, struct taps *t)
+{
+	char path[600], line[512];
+	FILE *f;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "%s/tapper.out", e->dir);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "tap ", 4) == 0)
+			read_tap(t, line);
+	if (f)
+		fclose(f);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void env_taps_print(const char *prefix, const struct taps *t)
+{
+	static double ms[TAPS_MAX];
+	int n = t->paid;
+
+	if (n == 0) {
+		printf("%s: no taps\n", prefix);
+		return;
+	}
+	memcpy(ms, t->ms, (size_t)n * sizeof(double));
+	qsort(ms, (size_t)n, sizeof(double), cmp_double);
+	printf("%s: %d taps; tap time ms min %.1f median %.1f p95 %.1f p99 %.1f max %.1f\n", prefix,
+	       n, ms[0], ms[n / 2], ms[n * 95 / 100], ms[n * 99 / 100], ms[n - 1]);
 }

@@ -71,6 +71,24 @@ int gen_records(struct env *e, struct ykt_store *s, const struct gen *g);
 /* Complete a grey record made by gen_records() with its true TAC. */
 int gen_complete(struct env *e, struct ykt_store *s, int64_t record_no);
 
+/* A tapping validator: `ykt run --realtime` on its own process, on the
+ * same store, cards of its own (3DES and SM4) tapped one after the other
+ * as fast as the link model lets them, until it is stopped. */
+#define TAPS_MAX 4000
+struct taps {
+	int paid, other;
+	int64_t record[TAPS_MAX];
+	double ms[TAPS_MAX], model_ms[TAPS_MAX]; /* tap time, link model's share */
+	char first_other[200];			 /* the first tap not paid */
+};
+pid_t env_tapper_start(struct env *e);
+/* SIGTERM, wait: 0 when it ended cleanly. */
+int env_tapper_stop(struct env *e, pid_t pid);
+/* What it printed. */
+void env_taps(struct env *e, struct taps *ret);
+/* "PREFIX: n taps; tap time ms min .. median .. p95 .. p99 .. max ..". */
+void env_taps_print(const char *prefix, const struct taps *t);
+
 /* First column of the first row of sql on a database; -1 on error. */
 long long db_int(const char *path, const char *sql);
 /* Run sql on a database through a connection of its own; 0 or -1. */
