@@ -26,8 +26,9 @@ struct ykt_uplink_config {
 	char url[CONFIG_URI_MAX];	  /* https://host[:port][/prefix]; empty: not configured */
 	char client_cert[CONFIG_URI_MAX]; /* PEM; its subject CN is the device id */
 	char client_key[CONFIG_URI_MAX];  /* PEM, unencrypted */
-	char ca[CONFIG_URI_MAX];	  /* PEM: the only CA the platform's certificate may come from */
-	char staging_dir[CONFIG_URI_MAX]; /* downloaded packages; empty: params-staging by the store */
+	char ca[CONFIG_URI_MAX]; /* PEM: the only CA the platform's certificate may come from */
+	char staging_dir[CONFIG_URI_MAX]; /* downloaded packages; empty: params-staging by the store
+					   */
 	int batch_records;
 	int64_t batch_bytes; /* JSON before compression */
 	int interval_s;	     /* --daemon: between passes */

@@ -107,6 +107,8 @@ void env_platform_stop(struct env *e)
 void env_done(struct env *e)
 {
 	env_platform_stop(e);
+	free((char *)e->keys);
+	e->keys = NULL;
 	if (check_failures || getenv("YKT_TEST_KEEP"))
 		fprintf(stderr, "kept %s\n", e->dir);
 	else
