@@ -229,7 +229,7 @@ static int write_config(const struct bench_shift *sh)
 		 "acquirer_institution = 11011000FFFFFFFF\n\n"
 		 "[hardware]\nreader = sim:%s/shift.tap\nsam = sim:%s/psam/psam.psam\n"
 		 "clock = sim:%s\n\n"
-		 "[store]\npath = %s\nmin_free_bytes = 1048576\n\n"
+		 "[store]\npath = %s\nmin_free_bytes = 1048576\nstate_dir =\n\n"
 		 "[purchase]\nmode = %s\nselect = %s\nfare_fen = 200\n"
 		 "refuse_non_interconnect = yes\nlocal_city = 1000\n"
 		 "clock_floor = 2026-01-01T00:00:00\n",

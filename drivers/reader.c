@@ -11,6 +11,7 @@
 
 #if YKT_WITH_SIM
 extern const struct ykt_reader_ops ykt_reader_sim_ops;
+extern const struct ykt_reader_ops ykt_reader_remote_ops;
 #endif
 #if YKT_WITH_LIBNFC
 extern const struct ykt_reader_ops ykt_reader_libnfc_ops;
@@ -19,6 +20,7 @@ extern const struct ykt_reader_ops ykt_reader_libnfc_ops;
 static const void *const reader_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_reader_sim_ops,
+	&ykt_reader_remote_ops,
 #endif
 #if YKT_WITH_LIBNFC
 	&ykt_reader_libnfc_ops,

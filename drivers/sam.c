@@ -11,11 +11,13 @@
 
 #if YKT_WITH_SIM
 extern const struct ykt_sam_ops ykt_sam_sim_ops;
+extern const struct ykt_sam_ops ykt_sam_remote_ops;
 #endif
 
 static const void *const sam_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_sam_sim_ops,
+	&ykt_sam_remote_ops,
 #endif
 	NULL,
 };

@@ -3,6 +3,8 @@
 
 #include "bytes.h"
 #include "clock.h"
+#include "display.h"
+#include "gpio.h"
 #include "reader.h"
 #include "sam.h"
 #include "ykt_config.h"
@@ -27,6 +29,9 @@ enum key_kind {
 	K_READER,
 	K_SAM,
 	K_CLOCK,
+	K_DISPLAY,
+	K_GPIO,
+	K_GPIO_LINE,
 	K_PATH
 };
 
@@ -58,6 +63,16 @@ static const struct config_key config_keys[] = {
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
+	{ "hardware", "display", K_DISPLAY, OFF(display_uri), 0, 0, NULL, false },
+	{ "hardware", "gpio", K_GPIO, OFF(gpio_uri), 0, 0, NULL, false },
+	{ "outputs", "buzzer", K_GPIO_LINE, OFF(buzzer), 0, 0, NULL, false },
+	{ "outputs", "green_led", K_GPIO_LINE, OFF(green_led), 0, 0, NULL, false },
+	{ "outputs", "red_led", K_GPIO_LINE, OFF(red_led), 0, 0, NULL, false },
+	{ "outputs", "gate_relay", K_GPIO_LINE, OFF(gate_relay), 0, 0, NULL, false },
+	{ "display", "line_name", K_STRING, OFF(line_name), 0, 0, NULL, false },
+	{ "display", "hold_ms", K_INT, OFF(display_hold_ms), 100, 60000, NULL, false },
+	{ "display", "low_balance_fen", K_INT, OFF(display_low_balance_fen), 0, 100000, NULL,
+	  false },
 	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
 	{ "store", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, false },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
@@ -107,6 +122,10 @@ static void config_defaults(struct ykt_config *c)
 	c->industry = 0x02;
 	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", YKT_DEFAULT_STATE_DIR);
+	snprintf(c->display_uri, sizeof(c->display_uri), "none");
+	snprintf(c->gpio_uri, sizeof(c->gpio_uri), "none");
+	c->display_hold_ms = 3000;
+	c->display_low_balance_fen = 500;
 	c->min_free_bytes = 16u << 20;
 	c->busy_timeout_ms = 50;
 	c->mode = PURCHASE_COMPOUND;
@@ -227,6 +246,24 @@ static int set_uri(const struct config_parse *p, const struct config_key *k, cha
 			 ykt_sam_schemes());
 		return -EINVAL;
 	}
+	if (k->kind == K_DISPLAY && !ykt_display_scheme_known(value)) {
+		snprintf(err, n, "unknown display in '%s' (this build has: %s)", value,
+			 ykt_display_schemes());
+		return -EINVAL;
+	}
+	if (k->kind == K_GPIO && strcmp(value, "none") != 0 && !ykt_gpio_scheme_known(value)) {
+		snprintf(err, n, "unknown output driver in '%s' (this build has: none, %s)", value,
+			 ykt_gpio_schemes());
+		return -EINVAL;
+	}
+	if (k->kind == K_DISPLAY || k->kind == K_GPIO) {
+		/* png:shots → png:<config dir>/shots, like sim: files */
+		char prefix[16];
+
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)strcspn(value, ":") + 1, value);
+		return set_path(p, field, k->size, value, strchr(value, ':') ? prefix : value, err,
+				n);
+	}
 	if (k->kind == K_CLOCK)
 		return set_clock(p, k, field, value, err, n);
 	return set_path(p, field, k->size, value, strncmp(value, "sim:", 4) == 0 ? "sim:" : value,
@@ -297,6 +334,11 @@ static int set_value(struct config_parse *p, const struct config_key *k, const c
 		return set_bool(field, value, err, n);
 	case K_PATH:
 		return set_path(p, field, k->size, value, "", err, n);
+	case K_GPIO_LINE:
+		if (ykt_gpio_line_parse(value, field) == 0)
+			return 0;
+		snprintf(err, n, "'%s' is not CHIP:OFFSET[:active-low]", value);
+		return -EINVAL;
 	case K_TIME:
 		if (ykt_parse_cst_iso(value, (int64_t *)field) == 0)
 			return 0;

@@ -8,6 +8,8 @@
 #ifndef YKT_CONFIG_H
 #define YKT_CONFIG_H
 
+#include "gpio.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,7 +56,17 @@ struct ykt_config {
 	char reader_uri[CONFIG_URI_MAX];
 	char sam_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
+	char display_uri[CONFIG_URI_MAX]; /* ui/display.h; "none" */
+	char gpio_uri[CONFIG_URI_MAX];	  /* drivers/gpio.h; "none" */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
+
+	/* [outputs]: where buzzer, LEDs and gate relay are wired; chip "" = not fitted */
+	struct ykt_gpio_line_spec buzzer, green_led, red_led, gate_relay;
+
+	/* [display] */
+	char line_name[64];		 /* status bar; empty: from [device] line */
+	int display_hold_ms;		 /* a tap's screen before idle returns */
+	int64_t display_low_balance_fen; /* below it a paid screen says to top up */
 
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];

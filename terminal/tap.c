@@ -595,6 +595,8 @@ int ykt_tap_finish(const struct ykt_tap_env *env, const struct tap_result *res)
 		if (rc < 0)
 			log_err("tap", "record %lld not completed: %s", (long long)res->record_no,
 				ykt_strerror(rc));
+		else if (env->on_durable)
+			env->on_durable(res, env->on_durable_data);
 		tap_trace(env, "complete");
 	}
 	r = ykt_tap_verify_mac2(env, res);

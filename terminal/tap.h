@@ -34,6 +34,8 @@ struct ykt_clock;
  * just done and the monotonic time; for benchmarks, NULL otherwise. */
 typedef void (*ykt_tap_step_cb)(const char *step, int64_t at_ns, void *userdata);
 
+struct tap_result;
+
 struct ykt_tap_env {
 	const struct ykt_config *cfg;
 	struct ykt_reader *reader;
@@ -43,6 +45,10 @@ struct ykt_tap_env {
 	int64_t clock_floor_unix_s; /* the build date: a clock before it is wrong */
 	ykt_tap_step_cb on_step;    /* optional */
 	void *on_step_data;
+	/* optional: a paid tap's record has just been completed (durable);
+	 * a gate may open now */
+	void (*on_durable)(const struct tap_result *res, void *userdata);
+	void *on_durable_data;
 };
 
 struct tap_result {

@@ -10,6 +10,7 @@
 #include "reader.h"
 #include "runstate.h"
 #include "sam.h"
+#include "screens.h"
 #include "service.h"
 #include "store.h"
 #include "ykt_config.h"
@@ -28,6 +29,7 @@ struct ykt_validator {
 	struct ykt_loop *loop;
 	struct ykt_reader *reader;
 	struct ykt_tap_env env;
+	struct ykt_screens *screens; /* display and outputs */
 	ykt_tap_report_cb report;
 	void *report_data;
 	int taps;
@@ -36,6 +38,7 @@ struct ykt_validator {
 };
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata);
+static void validator_on_durable(const struct tap_result *res, void *userdata);
 
 static int validator_open_sam(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
@@ -138,6 +141,11 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		snprintf(errbuf, errbuf_len, "clock %s: %s", v->cfg->clock_uri, ykt_strerror(r));
 		return r;
 	}
+	r = ykt_screens_new(v->cfg, v->clock, &v->screens, errbuf, errbuf_len);
+	if (r < 0)
+		return r;
+	v->env.on_durable = validator_on_durable;
+	v->env.on_durable_data = v;
 	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
 	if (r == 0)
 		r = validator_grey_leftover_intents(v);
@@ -250,7 +258,8 @@ void ykt_validator_free(struct ykt_validator *v)
 {
 	if (!v)
 		return;
-	ykt_reader_free(v->reader); /* stops its thread before the loop goes */
+	ykt_screens_free(v->screens); /* outputs inactive */
+	ykt_reader_free(v->reader);   /* stops its thread before the loop goes */
 	if (v->rs) {
 		ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "stopped");
 		ykt_runstate_set_service(v->rs, "validator stopped");
@@ -278,24 +287,29 @@ static int64_t validator_link_ns(struct ykt_validator *v)
 
 /* No card is touched while this is true: maintenance asked for it, there
  * is no PSAM, or the store, PSAM or clock is not fit (ykt_tap_ready). */
-static bool validator_out_of_service(struct ykt_validator *v, char *why, size_t why_len)
+/* 0 when a tap may go ahead; otherwise the reason (the screen shows it)
+ * in why and a negative code. */
+static int validator_out_of_service(struct ykt_validator *v, char *why, size_t why_len)
 {
+	int r;
+
 	if (v->maintenance[0]) {
 		snprintf(why, why_len, "maintenance: %s", v->maintenance);
-		return true;
+		return YKT_E_SAM_ABSENT;
 	}
 	if (!v->psam && validator_reopen_sam(v) < 0) {
 		snprintf(why, why_len, "no PSAM in %.100s", v->cfg->sam_uri);
-		return true;
+		return YKT_E_SAM_ABSENT;
 	}
-	if (ykt_tap_ready(&v->env, why, why_len) == 0)
-		return false;
+	r = ykt_tap_ready(&v->env, why, why_len);
+	if (r == 0)
+		return 0;
 	/* a PSAM that stopped is tried again at the next card */
 	if (!psam_ready(v->psam)) {
 		psam_start(v->psam);
 		validator_publish_psam(v, RUNSTATE_PSAM_ABSENT);
 	}
-	return true;
+	return r;
 }
 
 /* The snapshot after a tap, once the card is released. */
@@ -319,6 +333,14 @@ static void validator_publish_tap(struct ykt_validator *v, const struct tap_resu
 	ykt_runstate_write(v->rs);
 }
 
+/* the record of a paid tap is complete: the gate may open */
+static void validator_on_durable(const struct tap_result *res, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	ykt_screens_gate(v->screens, res);
+}
+
 static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 {
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
@@ -332,7 +354,8 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
-	} else if ((out_of_service = validator_out_of_service(v, why, sizeof(why)))) {
+	} else if ((res.err = validator_out_of_service(v, why, sizeof(why))) < 0) {
+		out_of_service = true;
 		log_err("tap", "out of service: %s", why);
 		res.outcome = TAP_OUT_OF_SERVICE;
 	} else {
@@ -344,11 +367,23 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 		res.elapsed_us = (ykt_monotonic_ns() - start_ns) / 1000;
 		res.model_us = (validator_link_ns(v) - link_ns) / 1000;
 	}
+	/* the record is complete (or was never written): tell the passenger */
+	ykt_screens_tap(v->screens, &res, start_ns);
 	if (v->report)
 		v->report(v->taps, &res, v->report_data);
 	ykt_tap_finish(&v->env, &res);
 	ykt_reader_done(v->reader);
 	validator_publish_tap(v, &res, out_of_service ? why : NULL);
+	ykt_screens_refresh(v->screens, &v->env, false); /* idle, or out of service */
+}
+
+/* the idle screen's status (PSAM, upload backlog) and out-of-service state
+ * between taps */
+static void validator_on_tick(struct ykt_loop *loop, void *userdata)
+{
+	struct ykt_validator *v = userdata;
+
+	ykt_screens_refresh(v->screens, &v->env, true);
 }
 
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
@@ -379,6 +414,10 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 
 	v->report = report;
 	v->report_data = userdata;
+	ykt_screens_refresh(v->screens, &v->env, true);
+	r = ykt_loop_add_timer(v->loop, 10000, validator_on_tick, v);
+	if (r < 0)
+		return r;
 	r = ykt_reader_start(v->reader);
 	ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, r < 0 ? "error" : "running");
 	if (r < 0) {
@@ -409,6 +448,11 @@ void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *us
 {
 	v->env.on_step = cb;
 	v->env.on_step_data = userdata;
+}
+
+struct ykt_screens *ykt_validator_screens(struct ykt_validator *v)
+{
+	return v->screens;
 }
 
 const char *ykt_card_type_name(uint8_t type)

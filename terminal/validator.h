@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 struct ykt_config;
+struct ykt_screens;
 struct ykt_validator;
 struct ykt_sam;
 
@@ -42,6 +43,8 @@ void ykt_validator_on_step(struct ykt_validator *v, ykt_tap_step_cb cb, void *us
 /* "adult", "student", "senior", ... for a card type (file 0x15 byte 28);
  * "other" beyond the known ones.  Static text. */
 const char *ykt_card_type_name(uint8_t type);
+/* Display and outputs (owned by the validator), for tests and benches. */
+struct ykt_screens *ykt_validator_screens(struct ykt_validator *v);
 
 /* Print the standard one-line tap summary ("tap N: paid ...") to out. */
 void ykt_tap_print(FILE *out, int n, const struct tap_result *res);

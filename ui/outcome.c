@@ -16,6 +16,8 @@ static const struct outcome_text outcome_texts[TAP_OUTCOME_COUNT] = {
 	[TAP_OUT_OF_SERVICE] = { "out-of-service", "暂停服务", "Out of service" },
 	[TAP_MULTI_CARD] = { "multiple-cards", "请单张刷卡", "One card at a time" },
 	[TAP_GREY_PENDING] = { "grey-pending", "交易待确认", "Fare pending check" },
+	[TAP_BLACKLISTED] = { "blacklisted", "黑名单卡", "Card blacklisted" },
+	[TAP_ALREADY_TAPPED] = { "already-tapped", "已刷卡", "Already tapped" },
 };
 
 const struct outcome_text *tap_outcome_text(enum tap_outcome outcome)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What a tap ended as, and what the passenger is told: Chinese with English
- * beneath.  One table; screens, sounds and lights (later) key off the same
- * outcome.
+ * beneath.  One table; screens (ui/screen.c) and sounds and lights
+ * (ui/feedback.c) key off the same outcome.
  */
 #ifndef YKT_OUTCOME_H
 #define YKT_OUTCOME_H
@@ -22,6 +22,8 @@ enum tap_outcome {
 	TAP_OUT_OF_SERVICE,   /* no PSAM / store / clock: no card is touched */
 	TAP_MULTI_CARD,	      /* 请单张刷卡 */
 	TAP_GREY_PENDING,     /* a torn purchase the card cannot prove: not charged again */
+	TAP_BLACKLISTED,      /* 黑名单卡: on the operator's blacklist */
+	TAP_ALREADY_TAPPED,   /* 已刷卡: the same card again within the repeat-tap window */
 	TAP_OUTCOME_COUNT
 };
 

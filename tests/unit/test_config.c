@@ -121,6 +121,15 @@ static void test_minimal_defaults(void)
 	for (int t = 0; t < 256; t++)
 		CHECK(cfg.charge_percent[t] == 100, "charge_percent[%02X] = %u", t,
 		      cfg.charge_percent[t]);
+	/* no display and no outputs unless configured */
+	CHECK(strcmp(cfg.display_uri, "none") == 0, "display '%s'", cfg.display_uri);
+	CHECK(strcmp(cfg.gpio_uri, "none") == 0, "gpio '%s'", cfg.gpio_uri);
+	CHECK(!cfg.buzzer.chip[0] && !cfg.green_led.chip[0] && !cfg.red_led.chip[0] &&
+		  !cfg.gate_relay.chip[0],
+	      "outputs fitted by default");
+	CHECK(!cfg.line_name[0], "line_name '%s'", cfg.line_name);
+	CHECK_INT(cfg.display_hold_ms, 3000);
+	CHECK_INT(cfg.display_low_balance_fen, 500);
 }
 
 static void test_every_key(void)
@@ -150,6 +159,16 @@ static void test_every_key(void)
 				   "reader = sim:/abs/cards.tap\n"
 				   "sam = sim:/abs/psam.psam\n"
 				   "clock = sim:2026-11-21T07:30:00\n"
+				   "display = fbfile:/run/ykt/panel,480x272,16\n"
+				   "gpio = sim:\n"
+				   "[outputs]\n"
+				   "buzzer = gpiochip0:17\n"
+				   "red_led = gpiochip0:23:active-low\n"
+				   "gate_relay = /dev/gpiochip1:5\n"
+				   "[display]\n"
+				   "line_name = 29路 上行\n"
+				   "hold_ms = 2500\n"
+				   "low_balance_fen = 1000\n"
 				   "[store]\n"
 				   "path = /var/lib/ykt/ykt.db\n"
 				   "min_free_bytes = 1048576\n"
@@ -193,6 +212,19 @@ static void test_every_key(void)
 	CHECK_INT(cfg.charge_percent[0xFF], 100);
 	CHECK_INT(cfg.charge_percent[0x01], 100);
 	CHECK_INT(cfg.charge_percent[0x04], 100);
+	CHECK(strcmp(cfg.display_uri, "fbfile:/run/ykt/panel,480x272,16") == 0, "display '%s'",
+	      cfg.display_uri);
+	CHECK(strcmp(cfg.gpio_uri, "sim:") == 0, "gpio '%s'", cfg.gpio_uri);
+	CHECK(strcmp(cfg.buzzer.chip, "gpiochip0") == 0 && cfg.buzzer.offset == 17 &&
+		  !cfg.buzzer.active_low,
+	      "buzzer");
+	CHECK(cfg.red_led.offset == 23 && cfg.red_led.active_low, "red_led");
+	CHECK(strcmp(cfg.gate_relay.chip, "/dev/gpiochip1") == 0 && cfg.gate_relay.offset == 5,
+	      "gate_relay");
+	CHECK(!cfg.green_led.chip[0], "green_led not fitted");
+	CHECK(strcmp(cfg.line_name, "29路 上行") == 0, "line_name '%s'", cfg.line_name);
+	CHECK_INT(cfg.display_hold_ms, 2500);
+	CHECK_INT(cfg.display_low_balance_fen, 1000);
 }
 
 struct bad_case {
@@ -257,6 +289,16 @@ static const struct bad_case bad_cases[] = {
 	BAD("charge_percent", "02", "101", "[charge_percent] 02", "101"),
 	BAD("charge_percent", "02", "-1", "[charge_percent] 02"),
 	BAD("charge_percent", "02", "half", "[charge_percent] 02"),
+	BAD("hardware", "display", "vga:0", "[hardware] display", "unknown display"),
+	BAD("hardware", "display", "png", "[hardware] display", "unknown display"),
+	BAD("hardware", "gpio", "gpiochip0", "[hardware] gpio", "unknown output driver"),
+	BAD("outputs", "buzzer", "gpiochip0", "[outputs] buzzer", "CHIP:OFFSET"),
+	BAD("outputs", "gate_relay", "gpiochip0:5:open-drain", "[outputs] gate_relay"),
+	BAD("outputs", "horn", "gpiochip0:5", "[outputs] horn", "unknown key"),
+	BAD("display", "hold_ms", "50", "[display] hold_ms"),
+	BAD("display", "line_name",
+	    "1234567890123456789012345678901234567890123456789012345678901234",
+	    "[display] line_name"),
 };
 
 static bool one_line(const char *s)
@@ -408,9 +450,11 @@ static void test_relative_paths(void)
 				   "acquirer_institution = 11011000FFFFFFFF\n"
 				   "[hardware]\nreader = sim:cards.tap\nsam = sim:../psam/p.psam\n"
 				   "clock = sim:2026-11-21T07:30:00\n"
+				   "display = png:data,480x272\ngpio = sim:data/outputs.log\n"
 				   "[store]\npath = data/ykt.db\n[purchase]\nfare_fen = 200\n";
 	char sub[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], err[512] = "", cwd[PATH_MAX];
 	char want_reader[PATH_MAX], want_sam[PATH_MAX], want_store[PATH_MAX];
+	char want_log[PATH_MAX], want_data[PATH_MAX];
 	const char *loads[] = { path, "sub/ykt.conf", "ykt.conf", "./ykt.conf" };
 	const char *cds[] = { "/", tmp, sub, sub };
 	struct ykt_config cfg;
@@ -425,6 +469,8 @@ static void test_relative_paths(void)
 	check_write_file(sub, "cards.tap", "\n", want_reader, sizeof(want_reader));
 	check_write_file(tmp, "psam/p.psam", "\n", want_sam, sizeof(want_sam));
 	check_write_file(sub, "data/ykt.db", "", want_store, sizeof(want_store));
+	check_write_file(sub, "data/outputs.log", "", want_log, sizeof(want_log));
+	snprintf(want_data, sizeof(want_data), "%s/sub/data", tmp);
 	check_write_file(sub, "ykt.conf", text, path, sizeof(path));
 
 	/* loaded by absolute path: absolute results */
@@ -455,6 +501,13 @@ static void test_relative_paths(void)
 			      "%s from %s: sam '%s'", loads[i], cds[i], cfg.sam_uri);
 			CHECK(same_file(cfg.store_path, want_store), "%s from %s: store '%s'",
 			      loads[i], cds[i], cfg.store_path);
+			CHECK(strncmp(cfg.display_uri, "png:", 4) == 0 &&
+				  strstr(cfg.display_uri, "data,480x272") &&
+				  same_file(strtok(cfg.display_uri + 4, ","), want_data),
+			      "%s from %s: display '%s'", loads[i], cds[i], cfg.display_uri);
+			CHECK(strncmp(cfg.gpio_uri, "sim:", 4) == 0 &&
+				  same_file(cfg.gpio_uri + 4, want_log),
+			      "%s from %s: gpio '%s'", loads[i], cds[i], cfg.gpio_uri);
 		}
 		if (chdir("/") < 0)
 			abort();
