@@ -348,13 +348,35 @@ static int inflate_body(struct MHD_Connection *c, const struct request *rq, char
 
 /* ---- routes ---- */
 
+/* The results of a stored batch, as the fault of this request wants them. */
+static enum MHD_Result send_results(struct platform *p, struct MHD_Connection *c,
+				    enum platform_fault fault, struct json_object *results)
+{
+	struct json_object *root = json_object_new_object();
+	struct timespec slow = { p->opts.slow_ms / 1000, (p->opts.slow_ms % 1000) * 1000000L };
+	enum MHD_Result ret;
+	const char *text;
+	size_t len, n = json_object_array_length(results);
+
+	if (fault == PLATFORM_FAULT_PARTIAL)
+		json_object_array_del_idx(results, n / 2, n - n / 2);
+	if (fault == PLATFORM_FAULT_SLOW)
+		nanosleep(&slow, NULL);
+	json_object_object_add(root, "protocol", json_object_new_int(1));
+	json_object_object_add(root, "results", results);
+	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN, &len);
+	if (fault == PLATFORM_FAULT_MALFORMED)
+		len = len * 2 / 3; /* cut off in the middle */
+	ret = fault == PLATFORM_FAULT_DROP_RESPONSE ? send_dropped(c, text, len)
+						    : send_text(c, 200, text, len, 0);
+	json_object_put(root);
+	return ret;
+}
+
 static enum MHD_Result answer_records(struct platform *p, struct MHD_Connection *c,
 				      struct request *rq, const char *body, size_t len)
 {
 	struct platform_answer a;
-	const char *text;
-	size_t tlen;
-	enum MHD_Result ret;
 
 	pthread_mutex_lock(&p->lock);
 	platform_book_records(p->book, rq->device_id, body, len, &a);
@@ -372,30 +394,7 @@ static enum MHD_Result answer_records(struct platform *p, struct MHD_Connection 
 		json_object_put(a.results);
 		return send_error(c, 500, "internal", "stored, then failed (fault)", 0);
 	}
-	if (rq->fault == PLATFORM_FAULT_PARTIAL) {
-		size_t n = json_object_array_length(a.results);
-
-		json_object_array_del_idx(a.results, n / 2, n - n / 2);
-	}
-	if (rq->fault == PLATFORM_FAULT_SLOW) {
-		struct timespec ts = { p->opts.slow_ms / 1000,
-				       (p->opts.slow_ms % 1000) * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
-	{
-		struct json_object *root = json_object_new_object();
-
-		json_object_object_add(root, "protocol", json_object_new_int(1));
-		json_object_object_add(root, "results", a.results);
-		text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN, &tlen);
-		if (rq->fault == PLATFORM_FAULT_MALFORMED)
-			tlen = tlen * 2 / 3; /* cut off in the middle */
-		ret = rq->fault == PLATFORM_FAULT_DROP_RESPONSE ? send_dropped(c, text, tlen)
-								: send_text(c, 200, text, tlen, 0);
-		json_object_put(root);
-	}
-	return ret;
+	return send_results(p, c, rq->fault, a.results);
 }
 
 static enum MHD_Result answer_heartbeat(struct platform *p, struct MHD_Connection *c,
