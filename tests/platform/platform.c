@@ -41,8 +41,8 @@ struct platform {
 	struct platform_book *book;
 	pthread_mutex_t lock; /* the book, the faults, the stats */
 	unsigned every[PLATFORM_FAULT__COUNT][2];
-	enum platform_fault next_fault;
-	unsigned next_count;
+	enum platform_fault next_fault, package_fault;
+	unsigned next_count, package_count;
 	char revoked[MAX_REVOKED][DEVICE_ID_MAX + 1];
 	struct platform_stats stats;
 	char *cert, *key, *ca;
@@ -120,6 +120,28 @@ void platform_fault_next(struct platform *p, enum platform_fault f, unsigned cou
 	p->next_fault = f;
 	p->next_count = count;
 	pthread_mutex_unlock(&p->lock);
+}
+
+void platform_package_fault_next(struct platform *p, enum platform_fault f, unsigned count)
+{
+	pthread_mutex_lock(&p->lock);
+	p->package_fault = f;
+	p->package_count = count;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static enum platform_fault package_fault(struct platform *p)
+{
+	enum platform_fault f = PLATFORM_FAULT_NONE;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->package_count > 0) {
+		p->package_count--;
+		f = p->package_fault;
+		p->stats.faults[f]++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return f;
 }
 
 void platform_revoke(struct platform *p, const char *device_id)
@@ -471,15 +493,45 @@ static enum MHD_Result answer_manifest(struct platform *p, struct MHD_Connection
 	return ret;
 }
 
+/* Half the file, then the connection closed. */
+static enum MHD_Result send_half_file(struct MHD_Connection *c, int fd, uint64_t size)
+{
+	struct half *h = malloc(sizeof(*h));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	ssize_t n;
+
+	if (!h || !(h->text = malloc(size ? size : 1))) {
+		free(h);
+		close(fd);
+		return MHD_NO;
+	}
+	n = pread(fd, h->text, size, 0);
+	close(fd);
+	h->len = n > 0 ? (size_t)n : 0;
+	r = MHD_create_response_from_callback(h->len, 4096, half_reader, h, half_free);
+	if (!r) {
+		half_free(h);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/octet-stream");
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result answer_package(struct platform *p, struct MHD_Connection *c, const char *url)
 {
 	char kind[64], file[128], path[2048];
+	enum platform_fault fault = package_fault(p);
 	unsigned long version;
 	struct MHD_Response *r;
 	struct stat st;
 	enum MHD_Result ret;
 	int fd;
 
+	if (fault == PLATFORM_FAULT_503)
+		return send_error(c, 503, "unavailable", "try again later (fault)", 0);
 	/* /v1/params/KIND/VERSION, nothing that could walk out of the directory */
 	if (sscanf(url, "/v1/params/%63[a-z0-9-]/%lu", kind, &version) != 2)
 		return send_error(c, 404, "not-found", "no such package", 0);
@@ -491,6 +543,11 @@ static enum MHD_Result answer_package(struct platform *p, struct MHD_Connection 
 			close(fd);
 		return send_error(c, 404, "not-found", "no such package", 0);
 	}
+	pthread_mutex_lock(&p->lock);
+	p->stats.params_served++;
+	pthread_mutex_unlock(&p->lock);
+	if (fault == PLATFORM_FAULT_DROP_RESPONSE)
+		return send_half_file(c, fd, (uint64_t)st.st_size);
 	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
 	if (!r) {
 		close(fd);
@@ -499,9 +556,6 @@ static enum MHD_Result answer_package(struct platform *p, struct MHD_Connection 
 	MHD_add_response_header(r, "Content-Type", "application/octet-stream");
 	ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
-	pthread_mutex_lock(&p->lock);
-	p->stats.params_served++;
-	pthread_mutex_unlock(&p->lock);
 	return ret;
 }
 

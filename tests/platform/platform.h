@@ -69,6 +69,10 @@ void platform_fault_every(struct platform *p, enum platform_fault f, unsigned pe
 			  unsigned phase);
 /* The next count records requests get fault f (before any periodic rule). */
 void platform_fault_next(struct platform *p, enum platform_fault f, unsigned count);
+/* The next count package downloads (GET /v1/params/KIND/VERSION) get fault
+ * f: PLATFORM_FAULT_503, or PLATFORM_FAULT_DROP_RESPONSE (half the file,
+ * then the connection closed). */
+void platform_package_fault_next(struct platform *p, enum platform_fault f, unsigned count);
 /* Refuse every request from this device with 403 (its certificate revoked). */
 void platform_revoke(struct platform *p, const char *device_id);
 
