@@ -127,11 +127,36 @@ static const char migration_2[] =
 	"ALTER TABLE purchase ADD COLUMN upload_ms INTEGER"
 	"  CHECK (upload_ms IS NULL OR upload_ms >= 0);"
 	"PRAGMA user_version = 2;";
+
+/* Version 3: the index of installed parameter packages (offline-store/
+ * params*.c, docs/parameters.md).  The lists themselves live as files in
+ * the parameter directory; a row here is what makes a version count. */
+static const char migration_3[] =
+	"CREATE TABLE param_version ("
+	" param TEXT NOT NULL"
+	"  CHECK (length(param) BETWEEN 1 AND 32 AND param NOT GLOB '*[^a-z-]*'),"
+	" version INTEGER NOT NULL CHECK (version BETWEEN 1 AND 4294967295),"
+	" package_kind INTEGER NOT NULL CHECK (package_kind BETWEEN 1 AND 255),"
+	" base_version INTEGER NOT NULL CHECK (base_version BETWEEN 0 AND 4294967295),"
+	" effective_unix_s INTEGER NOT NULL CHECK (typeof(effective_unix_s) = 'integer'),"
+	" created_unix_s INTEGER NOT NULL CHECK (typeof(created_unix_s) = 'integer'),"
+	" installed_unix_s INTEGER NOT NULL CHECK (typeof(installed_unix_s) = 'integer'),"
+	" entries INTEGER NOT NULL CHECK (entries >= 0),"
+	" payload_sm3 BLOB NOT NULL"
+	"  CHECK (typeof(payload_sm3) = 'blob' AND length(payload_sm3) = 32),"
+	" file TEXT NOT NULL"
+	"  CHECK (length(file) BETWEEN 1 AND 64 AND file NOT GLOB '*[^a-z0-9.-]*'),"
+	" PRIMARY KEY (param, version)) WITHOUT ROWID;"
+	"INSERT INTO meta (key, value) VALUES"
+	" ('schema_3', 'parameter packages: installed versions (param_version)'),"
+	" ('schema_3_applied_unix_s', strftime('%s', 'now'));"
+	"PRAGMA user_version = 3;";
 /* clang-format on */
 
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

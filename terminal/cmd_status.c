@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "params.h"
 #include "runstate.h"
 #include "store.h"
 #include "ykt_config.h"
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STATUS_FORMAT 1
@@ -36,6 +38,7 @@ struct status {
 	json_object *snapshot; /* the validator's status.json, NULL if none */
 	bool running;
 	int64_t last_record_unix_s;
+	json_object *param_sets; /* from the store's parameter index; NULL: unreadable */
 };
 
 static void missing(struct status *st, const char *text)
@@ -190,6 +193,38 @@ static json_object *store_counts_json(struct ykt_store *store, int64_t *ret_last
 	return o;
 }
 
+static int param_set_json(const struct ykt_params_version *v, void *userdata)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(ykt_param_set_name(v->set)));
+	json_object_object_add(o, "version", json_object_new_int64(v->version));
+	json_object_object_add(o, "effective_unix_s", json_object_new_int64(v->effective_unix_s));
+	json_object_object_add(o, "state",
+			       json_object_new_string(v->active ? "in-force" : "pending"));
+	json_object_object_add(o, "entries", json_object_new_int64((int64_t)v->entries));
+	json_object_array_add(userdata, o);
+	return 0;
+}
+
+/* Versions in force and pending, from the store's index: read-only, at
+ * the configured clock's time (the system clock when it cannot be read). */
+static void status_param_sets(struct status *st, struct ykt_store *store)
+{
+	struct ykt_clock *clock = NULL;
+	int64_t now = time(NULL);
+	json_object *sets = json_object_new_array();
+
+	if (ykt_clock_new(st->cfg.clock_uri, &clock) == 0)
+		now = ykt_clock_now_s(clock);
+	ykt_clock_free(clock);
+	if (ykt_params_list_index(store, now, param_set_json, sets) < 0) {
+		json_object_put(sets);
+		return;
+	}
+	st->param_sets = sets;
+}
+
 static void status_store(struct status *st)
 {
 	json_object *o = json_object_new_object(), *counts = NULL;
@@ -209,6 +244,8 @@ static void status_store(struct status *st)
 	}
 	if (r == 0)
 		counts = store_counts_json(store, &st->last_record_unix_s);
+	if (counts)
+		status_param_sets(st, store);
 	json_object_object_add(o, "readable", json_object_new_boolean(counts != NULL));
 	json_object_object_add(
 	    o, "error",
@@ -231,12 +268,29 @@ static void status_store(struct status *st)
 static void status_parameters(struct status *st)
 {
 	json_object *o = json_object_new_object();
+	size_t n = st->param_sets ? json_object_array_length(st->param_sets) : 0;
+	char note[256] = "";
 
-	json_object_object_add(o, "installed", json_object_new_boolean(false));
-	json_object_object_add(o, "sets", json_object_new_array());
-	json_object_object_add(o, "note", json_object_new_string("not installed"));
+	json_object_object_add(o, "installed", json_object_new_boolean(n > 0));
+	json_object_object_add(o, "sets",
+			       st->param_sets ? st->param_sets : json_object_new_array());
+	st->param_sets = NULL;
+	for (size_t i = 0; i < n && strlen(note) < sizeof(note) - 64; i++) {
+		json_object *e = json_object_array_get_idx(json_object_object_get(o, "sets"), i);
+		size_t used = strlen(note);
+
+		snprintf(note + used, sizeof(note) - used, "%s%s v%lld%s", i ? ", " : "",
+			 json_object_get_string(json_object_object_get(e, "name")),
+			 (long long)json_object_get_int64(json_object_object_get(e, "version")),
+			 strcmp(json_object_get_string(json_object_object_get(e, "state")),
+				"pending") == 0
+			     ? " (pending)"
+			     : "");
+	}
+	json_object_object_add(o, "note", json_object_new_string(n ? note : "not installed"));
 	json_object_object_add(st->root, "parameters", o);
-	missing(st, "parameters (not installed)");
+	if (!n)
+		missing(st, "parameters (not installed)");
 }
 
 static json_object *time_json(int64_t unix_s)

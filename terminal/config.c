@@ -77,6 +77,8 @@ static const struct config_key config_keys[] = {
 	{ "store", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, false },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
 	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
+	{ "params", "dir", K_PATH, OFF(params_dir), 0, 0, NULL, false },
+	{ "params", "public_key", K_PATH, OFF(params_public_key), 0, 0, NULL, false },
 	{ "purchase", "mode", K_ENUM, OFF(mode), 0, 0, mode_choices, false },
 	{ "purchase", "capp_fallback", K_BOOL, OFF(capp_fallback), 0, 0, NULL, false },
 	{ "purchase", "select", K_ENUM, OFF(select), 0, 0, select_choices, false },
@@ -457,6 +459,11 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 	if (ret->uplink.url[0] && strncmp(ret->uplink.url, "https://", 8) != 0) {
 		snprintf(errbuf, errbuf_len, "%s: [uplink] url: '%s' is not an https:// URL", path,
 			 ret->uplink.url);
+		return YKT_E_CONFIG;
+	}
+	if (ret->params_dir[0] && !ret->params_public_key[0]) {
+		snprintf(errbuf, errbuf_len, "%s: [params] public_key: missing (needed with dir)",
+			 path);
 		return YKT_E_CONFIG;
 	}
 	if (ret->fare_fen > ret->max_fare_fen) {

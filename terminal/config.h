@@ -74,6 +74,10 @@ struct ykt_config {
 	uint64_t min_free_bytes;
 	int busy_timeout_ms;
 
+	/* [params] (docs/parameters.md): no dir, no parameter packages */
+	char params_dir[CONFIG_URI_MAX];
+	char params_public_key[CONFIG_URI_MAX]; /* the platform's SM2 key (PEM) */
+
 	/* [purchase] */
 	enum purchase_mode mode;
 	bool capp_fallback; /* simple purchase when a card refuses the CAPP form */

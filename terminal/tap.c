@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "params.h"
 #include "psam.h"
 #include "reader.h"
 #include "store.h"
@@ -22,6 +23,8 @@ struct tap {
 	const struct ykt_tap_env *env;
 	const struct ykt_config *cfg;
 	struct tap_result *res;
+	/* the parameters in force, held for the whole tap (NULL: none) */
+	struct ykt_params_snapshot *params;
 
 	int64_t now_s;
 	struct ykt_cst now;
@@ -251,6 +254,24 @@ static int step_check(struct tap *t)
 	if (cfg->refuse_non_interconnect && t->f17.interconnect == 0 &&
 	    memcmp(t->f17.city, cfg->local_city, 2) != 0)
 		return tap_end(t, TAP_NON_INTERCONNECT, 0, 0);
+	return TAP_CONTINUE;
+}
+
+/* The platform's lists (parameter packages), in field order: the
+ * interconnect whitelist by issuer + city for interconnect cards from
+ * elsewhere, then the blacklist by application serial.  Locking a
+ * blacklisted card (APPLICATION BLOCK) is the fare rules' business. */
+static int step_lists(struct tap *t)
+{
+	bool local = memcmp(t->f17.city, t->cfg->local_city, 2) == 0;
+
+	if (!t->params)
+		return TAP_CONTINUE;
+	if (t->f17.interconnect != 0 && !local &&
+	    ykt_params_whitelisted(t->params, t->f15.issuer_id, t->f17.city) == 0)
+		return tap_end(t, TAP_NON_INTERCONNECT, YKT_E_NOT_WHITELISTED, 0);
+	if (ykt_params_blacklisted(t->params, t->f15.app_serial))
+		return tap_end(t, TAP_BLOCKED, YKT_E_BLACKLISTED, 0);
 	return TAP_CONTINUE;
 }
 
@@ -548,12 +569,19 @@ static const struct tap_step {
 	const char *name;
 	int (*run)(struct tap *t);
 } tap_steps[] = {
-	{ "select", step_select },   { "read-0x17", step_read_manage },
-	{ "recover", step_recover }, { "check", step_check },
-	{ "fare", step_fare },	     { "initialize", step_init },
-	{ "mac1", step_mac1 },	     { "capp-cache", step_capp_cache },
-	{ "intent", step_intent },   { "mac1-wait", step_mac1_wait },
-	{ "debit", step_debit },     { "paid", step_paid },
+	{ "select", step_select },
+	{ "read-0x17", step_read_manage },
+	{ "recover", step_recover },
+	{ "check", step_check },
+	{ "lists", step_lists },
+	{ "fare", step_fare },
+	{ "initialize", step_init },
+	{ "mac1", step_mac1 },
+	{ "capp-cache", step_capp_cache },
+	{ "intent", step_intent },
+	{ "mac1-wait", step_mac1_wait },
+	{ "debit", step_debit },
+	{ "paid", step_paid },
 };
 
 void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
@@ -567,6 +595,7 @@ void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
 	ykt_cst_from_unix(t.now_s, &t.now);
 	ykt_cst_to_bcd7(&t.now, t.datetime);
 	tap_trace(env, "start");
+	t.params = ykt_params_acquire(env->params, t.now_s);
 	for (size_t i = 0; i < sizeof(tap_steps) / sizeof(tap_steps[0]); i++) {
 		int end = tap_steps[i].run(&t);
 
@@ -581,6 +610,7 @@ void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
 	 * update): the PSAM is not left mid-command */
 	if (t.mac1_pending)
 		tap_mac1_end(&t);
+	ykt_params_snapshot_unref(t.params);
 }
 
 int ykt_tap_finish(const struct ykt_tap_env *env, const struct tap_result *res)

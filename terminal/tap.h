@@ -29,6 +29,7 @@ struct ykt_reader;
 struct ykt_psam;
 struct ykt_store;
 struct ykt_clock;
+struct ykt_params;
 
 /* Called on the loop thread as a tap passes each step boundary: the step
  * just done and the monotonic time; for benchmarks, NULL otherwise. */
@@ -49,6 +50,7 @@ struct ykt_tap_env {
 	 * a gate may open now */
 	void (*on_durable)(const struct tap_result *res, void *userdata);
 	void *on_durable_data;
+	struct ykt_params *params; /* parameter packages; NULL: none configured */
 };
 
 struct tap_result {

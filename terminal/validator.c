@@ -6,6 +6,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "params.h"
 #include "psam.h"
 #include "reader.h"
 #include "runstate.h"
@@ -24,6 +25,7 @@ struct ykt_validator {
 	const struct ykt_config *cfg;
 	struct ykt_clock *clock;
 	struct ykt_store *store;
+	struct ykt_params *params;
 	struct ykt_sam *sam;
 	struct ykt_psam *psam;
 	struct ykt_loop *loop;
@@ -129,6 +131,19 @@ static int validator_grey_leftover_intents(struct ykt_validator *v)
 	return r;
 }
 
+/* The reader loop only reads installed versions (installs verify the
+ * signatures): no key is needed here. */
+static int validator_open_params(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
+{
+	struct ykt_params_options po = { .dir = v->cfg->params_dir,
+					 .store = v->store,
+					 .clock = v->clock };
+
+	if (!v->cfg->params_dir[0])
+		return 0;
+	return ykt_params_open(&po, &v->params, errbuf, errbuf_len);
+}
+
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
 	struct store_options so = { .busy_timeout_ms = v->cfg->busy_timeout_ms,
@@ -149,6 +164,8 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
 	if (r == 0)
 		r = validator_grey_leftover_intents(v);
+	if (r == 0)
+		r = validator_open_params(v, errbuf, errbuf_len);
 	if (r < 0)
 		return r;
 	r = validator_open_sam(v, errbuf, errbuf_len);
@@ -250,6 +267,7 @@ int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, 
 	v->env.store = v->store;
 	v->env.clock = v->clock;
 	validator_runstate_open(v);
+	v->env.params = v->params;
 	*ret = v;
 	return 0;
 }
@@ -269,6 +287,7 @@ void ykt_validator_free(struct ykt_validator *v)
 	ykt_loop_free(v->loop);
 	psam_free(v->psam);
 	ykt_sam_free(v->sam);
+	ykt_params_free(v->params);
 	store_close(v->store);
 	ykt_clock_free(v->clock);
 	free(v);

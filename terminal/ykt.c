@@ -5,6 +5,7 @@
  * the only place that lists them.
  */
 #include "cli.h"
+#include "params_cli.h"
 #include "config.h"
 #include "log.h"
 #include "uplink.h"
@@ -28,6 +29,11 @@ struct ykt_command {
 	const char *summary;
 };
 
+static int cmd_params(int argc, char **argv)
+{
+	return ykt_params_command(argc, argv, YKT_DEFAULT_CONFIG);
+}
+
 static const struct ykt_command commands[] = {
 	{ "run", cmd_run, "[-c FILE] [--realtime]", "run the reader loop" },
 	{ "status", cmd_status, "[-c FILE] [--json]", "what this validator has and lacks" },
@@ -35,6 +41,7 @@ static const struct ykt_command commands[] = {
 	{ "shift", cmd_shift, "[start --driver ID | end | report]", "driver sign-on and off" },
 	{ "selftest", cmd_selftest, "[-c FILE] [--json]", "check drivers, store, clock" },
 	{ "psam", cmd_psam, "[-c FILE] [swap]", "PSAM slots; a guided swap" },
+	{ "params", cmd_params, "[install PACKAGE] [-c FILE]", "parameter versions; install one" },
 	{ "sync", ykt_sync_main, "[-c FILE] [--daemon]", "upload records, fetch parameters" },
 	{ "config", cmd_config, "check FILE", "check a configuration file" },
 	{ "version", cmd_version, "", "print the version" },

@@ -39,6 +39,18 @@ enum ykt_error {
 	YKT_E_CLOCK = -1400, /* clock not trustworthy: no debit */
 	YKT_E_LIMIT = -1401, /* a sanity cap was exceeded */
 
+	/* parameter packages and the lists they carry (-1500 .. -1599) */
+	YKT_E_PARAM_FORMAT = -1500,    /* malformed package or payload */
+	YKT_E_PARAM_HASH = -1501,      /* payload differs from its signed SM3 */
+	YKT_E_PARAM_UNSIGNED = -1502,  /* package carries no signature */
+	YKT_E_PARAM_SIGNATURE = -1503, /* signature does not verify */
+	YKT_E_PARAM_STALE = -1504,     /* version not newer than the installed one */
+	YKT_E_PARAM_BASE = -1505,      /* delta does not apply to the installed list */
+	YKT_E_PARAM_KIND = -1506,      /* kind not supported by this build */
+	YKT_E_PARAM_KEY = -1507,       /* no usable platform public key */
+	YKT_E_BLACKLISTED = -1508,     /* card application serial on the blacklist */
+	YKT_E_NOT_WHITELISTED = -1509, /* issuer + city not on the interconnect whitelist */
+
 	/* the clearing platform, seen from the uplink (-1600 .. -1699) */
 	YKT_E_NET = -1600,	/* no usable answer: network, time-out, 5xx */
 	YKT_E_REFUSED = -1601,	/* TLS verification failed, or the platform refused us */

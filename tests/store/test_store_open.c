@@ -6,6 +6,7 @@
 #include "ykt_error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int create_and_reopen(const char *dir)
@@ -33,7 +34,7 @@ static int create_and_reopen(const char *dir)
 	store_close(s);
 
 	test_db_path(dir, path);
-	CHECK_INT(store_schema_version(), 2);
+	CHECK_INT(store_schema_version(), 3);
 	CHECK_INT(raw_int(path, "PRAGMA user_version"), store_schema_version());
 	/* the migration ran once, not at every open */
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'schema_1'"), 1);
@@ -137,6 +138,39 @@ static int two_handles(const char *dir)
 	return 0;
 }
 
+/* A database from before the parameter index (the migration that added
+ * param_version, the latest one) is migrated at open and keeps its
+ * records. */
+static int before_params(const char *dir)
+{
+	struct ykt_purchase_record a, got;
+	struct ykt_store *s = test_open(dir);
+	int latest = store_schema_version();
+	char path[512], sql[256];
+
+	CHECK(s);
+	test_record(&a, 1);
+	CHECK_INT(store_intent_add(s, &a), 0);
+	store_close(s);
+	test_db_path(dir, path);
+	/* what the schema before it looked like */
+	snprintf(sql, sizeof(sql),
+		 "DROP TABLE param_version; DELETE FROM meta WHERE key LIKE 'schema_%d%%';"
+		 " PRAGMA user_version = %d",
+		 latest, latest - 1);
+	CHECK_INT(raw_exec(path, sql), 0);
+	s = test_open(dir);
+	CHECK(s);
+	CHECK_INT(raw_int(path, "PRAGMA user_version"), latest);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM param_version"), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM meta WHERE key = 'schema_%d'", latest);
+	CHECK_INT(raw_int(path, sql), 1);
+	CHECK_INT(store_purchase_get(s, a.record_no, &got), 0);
+	CHECK(test_record_equal(&got, &a));
+	store_close(s);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct store_test tests[] = {
@@ -145,6 +179,7 @@ int main(void)
 		{ "bad_arguments", bad_arguments },
 		{ "missing_directory", missing_directory },
 		{ "two_handles", two_handles },
+		{ "before_params", before_params },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));

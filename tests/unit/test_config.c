@@ -173,6 +173,9 @@ static void test_every_key(void)
 				   "path = /var/lib/ykt/ykt.db\n"
 				   "min_free_bytes = 1048576\n"
 				   "busy_timeout_ms = 1000\n"
+				   "[params]\n"
+				   "dir = /var/lib/ykt/params\n"
+				   "public_key = /etc/ykt/platform-sm2.pem\n"
 				   "[charge_percent]\n"
 				   "02 = 50\n"
 				   "03 = 0\n"
@@ -207,6 +210,10 @@ static void test_every_key(void)
 	CHECK(strcmp(cfg.store_path, "/var/lib/ykt/ykt.db") == 0, "store '%s'", cfg.store_path);
 	CHECK_INT(cfg.min_free_bytes, 1048576);
 	CHECK_INT(cfg.busy_timeout_ms, 1000);
+	CHECK(strcmp(cfg.params_dir, "/var/lib/ykt/params") == 0, "params dir '%s'",
+	      cfg.params_dir);
+	CHECK(strcmp(cfg.params_public_key, "/etc/ykt/platform-sm2.pem") == 0, "key '%s'",
+	      cfg.params_public_key);
 	CHECK_INT(cfg.charge_percent[0x02], 50);
 	CHECK_INT(cfg.charge_percent[0x03], 0);
 	CHECK_INT(cfg.charge_percent[0xFF], 100);
@@ -284,6 +291,8 @@ static const struct bad_case bad_cases[] = {
 	BAD("purchase", "refuse_non_interconnect", "maybe", "[purchase] refuse_non_interconnect"),
 	BAD("purchase", "clock_floor", "2026-02-30T00:00:00", "[purchase] clock_floor"),
 	BAD("purchase", "clock_tolerance_s", "86401", "[purchase] clock_tolerance_s"),
+	/* docs/parameters.md: packages are only installed with the platform key */
+	{ "params", "dir", "params", { "[params] public_key: missing" }, true },
 	BAD("charge_percent", "ZZ", "50", "[charge_percent] ZZ"),
 	BAD("charge_percent", "0102", "50", "[charge_percent] 0102"),
 	BAD("charge_percent", "02", "101", "[charge_percent] 02", "101"),
