@@ -396,6 +396,14 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 	return 0;
 }
 
+int store_set_lazy_commits(struct ykt_store *store, bool lazy)
+{
+	if (!store || sqlite3_db_readonly(store->db, "main") == 1)
+		return -EINVAL;
+	return exec_pragma(
+	    store->db, lazy ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL, 0);
+}
+
 void store_close(struct ykt_store *store)
 {
 	if (!store)

@@ -119,6 +119,13 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 	       char *errbuf, size_t errbuf_len);
 void store_close(struct ykt_store *store);
 
+/* Change a handle's commits to lazy (see store_options.lazy_commits) or
+ * back to durable, for the writes that follow: the uplink's handle commits
+ * durably while it installs a parameter package (the index of versions in
+ * force must survive a power cut like a record).  -EINVAL for a read-only
+ * handle. */
+int store_set_lazy_commits(struct ykt_store *store, bool lazy);
+
 /* Schema version this binary writes. */
 int store_schema_version(void);
 

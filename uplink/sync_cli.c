@@ -174,7 +174,7 @@ static void print_summary(const struct uplink_summary *s, void *userdata)
 	ykt_uplink_summary_format(s, line, sizeof(line));
 	printf("ykt sync: %s\n", line);
 	if (s->error[0])
-		printf("ykt sync: stopped: %s\n", s->error);
+		printf("ykt sync: %s: %s\n", s->stop ? "stopped" : "failed", s->error);
 	fflush(stdout);
 }
 

@@ -9,6 +9,7 @@
 #include "uplink_private.h"
 
 #include "log.h"
+#include "params.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
 
@@ -221,6 +222,27 @@ static void seed(struct ykt_uplink *u)
 		u->rng = 0x9E3779B97F4A7C15ULL;
 }
 
+/* The parameters module on the uplink's store handle.  A directory that
+ * cannot be opened is not a reason to keep records from the platform: the
+ * pass says so when packages are offered. */
+static void open_params(struct ykt_uplink *u, const struct ykt_config *cfg)
+{
+	struct ykt_params_options po = { .dir = cfg->params_dir,
+					 .public_key_path = cfg->params_public_key,
+					 .store = u->store };
+	char err[512] = "";
+	int r;
+
+	if (!cfg->params_dir[0])
+		return;
+	r = ykt_clock_new(cfg->clock_uri, &u->clock);
+	po.clock = u->clock;
+	if (r == 0)
+		r = ykt_params_open(&po, &u->params, err, sizeof(err));
+	if (r < 0)
+		log_warn("uplink", "parameters: %s", err[0] ? err : ykt_strerror(r));
+}
+
 int ykt_uplink_new(const struct ykt_config *cfg, struct ykt_store *store, struct ykt_uplink **ret,
 		   char *errbuf, size_t errbuf_len)
 {
@@ -257,6 +279,7 @@ int ykt_uplink_new(const struct ykt_config *cfg, struct ykt_store *store, struct
 		free(u);
 		return r;
 	}
+	open_params(u, cfg);
 	*ret = u;
 	return 0;
 }
@@ -265,6 +288,8 @@ void ykt_uplink_free(struct ykt_uplink *u)
 {
 	if (!u)
 		return;
+	ykt_params_free(u->params);
+	ykt_clock_free(u->clock);
 	uplink_http_free(u->http);
 	free(u);
 }

@@ -6,6 +6,7 @@
 #ifndef YKT_UPLINK_PRIVATE_H
 #define YKT_UPLINK_PRIVATE_H
 
+#include "clock.h"
 #include "config.h"
 #include "http.h"
 #include "store.h"
@@ -78,6 +79,8 @@ struct ykt_uplink {
 	char device_id[33];
 	char store_dir[CONFIG_URI_MAX];
 	struct ykt_store *store;
+	struct ykt_clock *clock;   /* for parameter activation; NULL without [params] */
+	struct ykt_params *params; /* NULL without [params] dir, or when it cannot open */
 	struct uplink_http *http;
 	volatile sig_atomic_t *stop_flag;
 	uint64_t rng;

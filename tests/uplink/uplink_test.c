@@ -117,7 +117,7 @@ void env_done(struct env *e)
 
 void env_config(struct env *e)
 {
-	char text[4096], path[512];
+	char text[6144], path[512];
 
 	snprintf(text, sizeof(text),
 		 "[device]\nid = %s\nacquirer_city = 1000\n"
@@ -127,8 +127,8 @@ void env_config(struct env *e)
 		 "[purchase]\nfare_fen = 200\n"
 		 "[uplink]\nurl = https://127.0.0.1:%u\nclient_cert = %s.pem\n"
 		 "client_key = %s.key\nca = ca.pem\nbackoff_min_ms = 20\nbackoff_max_s = 2\n"
-		 "timeout_s = 10\nconnect_timeout_s = 5\n%s",
-		 TEST_DEVICE, (unsigned)e->port, e->cert, e->cert, e->uplink_extra);
+		 "timeout_s = 10\nconnect_timeout_s = 5\n%s%s",
+		 TEST_DEVICE, (unsigned)e->port, e->cert, e->cert, e->uplink_extra, e->conf_extra);
 	check_write_file(e->dir, "ykt.conf", text, path, sizeof(path));
 	snprintf(e->conf, sizeof(e->conf), "%s", path);
 }

@@ -30,6 +30,7 @@ struct env {
 	uint16_t port;
 	char cert[64];		 /* client certificate base name in dir (default TEST_DEVICE) */
 	char uplink_extra[1024]; /* more [uplink] lines */
+	char conf_extra[1024];	 /* more sections after [uplink] */
 };
 
 /* argv: ykt make-certs.sh keys.  Makes the directory and the PKI (with an
@@ -44,7 +45,7 @@ void env_platform(struct env *e, const struct platform_options *o, bool rogue);
 void env_platform_stop(struct env *e);
 
 /* Write the configuration (store, certificate, URL of the running
- * platform, e->uplink_extra).  Called by env_sync(). */
+ * platform, e->uplink_extra, e->conf_extra).  Called by env_sync(). */
 void env_config(struct env *e);
 
 /* Run `ykt sync -c CONF ARGS...` (NULL-terminated); its stdout in out.
