@@ -281,20 +281,22 @@ struct store_upload_answer {
 	int sent_state;	    /* purchases: the state that was sent (enum store_record_state) */
 	int verdict;	    /* UPLOAD_ACCEPTED, UPLOAD_DUPLICATE or UPLOAD_REJECTED */
 	const char *reason; /* rejected: the platform's reason (cut to 200 bytes); or NULL */
+	bool applied;	    /* out: the answer changed the record */
 };
 
 #define STORE_UPLOAD_REASON_MAX 200
-/* Most answers store_upload_apply() takes at once: one short transaction. */
-#define STORE_UPLOAD_APPLY_MAX	256
+/* Most answers store_upload_apply() takes at once: one short transaction
+ * (a few microseconds of the write lock per answer). */
+#define STORE_UPLOAD_APPLY_MAX	1000
 
-/* Record n answers (n <= STORE_UPLOAD_APPLY_MAX) in one transaction, durable
- * on return.  An answer changes a record only while it is still pending and,
- * for a purchase, still in the state that was sent: a grey record completed
- * while its grey form was on the way stays pending and goes again.  Rejected
- * records are quarantined with the reason (never deleted, never picked up
- * again by store_upload_foreach()).  ret_changed (may be NULL) counts the
- * records changed.  -EINVAL for a bad verdict, kind or n. */
-int store_upload_apply(struct ykt_store *store, const struct store_upload_answer *answers, size_t n,
+/* Record n answers (n <= STORE_UPLOAD_APPLY_MAX) in one transaction (durable
+ * on return unless the handle commits lazily).  An answer changes a record only while it is still
+ * pending and, for a purchase, still in the state that was sent: a grey record completed while its
+ * grey form was on the way stays pending and goes again.  Rejected records are quarantined with the
+ * reason (never deleted, never picked up again by store_upload_foreach()).  ret_changed (may be
+ * NULL) counts the records changed and each answer's applied says whether it changed its record
+ * (both written on success).  -EINVAL for a bad verdict, kind or n. */
+int store_upload_apply(struct ykt_store *store, struct store_upload_answer *answers, size_t n,
 		       int64_t now_ms, size_t *ret_changed);
 
 /* Delete at most max_rows (1..STORE_UPLOAD_PRUNE_MAX) records the platform

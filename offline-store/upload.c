@@ -280,7 +280,7 @@ static void reason_clean(const char *in, char out[STORE_UPLOAD_REASON_MAX + 1])
 	out[n] = '\0';
 }
 
-static int apply_one(struct ykt_store *store, const struct store_upload_answer *a, int64_t now_ms,
+static int apply_one(struct ykt_store *store, struct store_upload_answer *a, int64_t now_ms,
 		     size_t *changed)
 {
 	bool purchase = a->kind == STORE_ITEM_PURCHASE;
@@ -298,12 +298,14 @@ static int apply_one(struct ykt_store *store, const struct store_upload_answer *
 	if (purchase)
 		sqlite3_bind_int(stmt, 5, a->sent_state);
 	r = store_step_done(store, stmt, "record the platform's answer");
-	if (r == 0)
-		*changed += (size_t)sqlite3_changes(store->db);
+	if (r == 0) {
+		a->applied = sqlite3_changes(store->db) > 0;
+		*changed += a->applied;
+	}
 	return r;
 }
 
-int store_upload_apply(struct ykt_store *store, const struct store_upload_answer *answers, size_t n,
+int store_upload_apply(struct ykt_store *store, struct store_upload_answer *answers, size_t n,
 		       int64_t now_ms, size_t *ret_changed)
 {
 	size_t changed = 0;

@@ -15,6 +15,7 @@
  */
 #include "uplink_private.h"
 
+#include "clock.h"
 #include "log.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -127,32 +128,6 @@ static int64_t *verdict_counter(struct uplink_summary *s, int verdict)
 					     : &s->rejected;
 }
 
-/* The answers of one verdict, in chunks: each chunk one short transaction. */
-static int apply_verdict(struct ykt_uplink *u, struct uplink_summary *s,
-			 const struct uplink_answers *a, int verdict, int64_t *applied)
-{
-	struct store_upload_answer chunk[UPLINK_APPLY_CHUNK];
-	int64_t now = uplink_now_ms();
-	size_t n = 0, changed;
-	int r = 0;
-
-	for (size_t i = 0; r == 0 && i <= a->n; i++) {
-		bool last = i == a->n;
-
-		if (!last && a->answer[i].verdict == verdict)
-			chunk[n++] = a->answer[i];
-		if (n == 0 || (n < UPLINK_APPLY_CHUNK && !last))
-			continue;
-		r = store_upload_apply(u->store, chunk, n, now, &changed);
-		if (r == 0) {
-			*verdict_counter(s, verdict) += (int64_t)changed;
-			*applied += (int64_t)changed;
-		}
-		n = 0;
-	}
-	return r;
-}
-
 static void log_rejections(const struct uplink_answers *a)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -162,15 +137,28 @@ static void log_rejections(const struct uplink_answers *a)
 				 a->answer[i].reason ? a->answer[i].reason : "(no reason)");
 }
 
-static int apply_answers(struct ykt_uplink *u, struct uplink_summary *s,
-			 const struct uplink_answers *a, int64_t *applied)
+/* The answers of a batch, UPLINK_APPLY_CHUNK at a time: each chunk one
+ * transaction, then the lock left free as long (uplink_after_write()). */
+static int apply_answers(struct ykt_uplink *u, struct uplink_summary *s, struct uplink_answers *a,
+			 int64_t *applied)
 {
-	static const int verdicts[] = { UPLOAD_ACCEPTED, UPLOAD_DUPLICATE, UPLOAD_REJECTED };
+	int64_t now = uplink_now_ms();
 	int r = 0;
 
 	log_rejections(a);
-	for (size_t i = 0; r == 0 && i < 3; i++)
-		r = apply_verdict(u, s, a, verdicts[i], applied);
+	for (size_t i = 0; r == 0 && i < a->n; i += UPLINK_APPLY_CHUNK) {
+		size_t n = a->n - i < UPLINK_APPLY_CHUNK ? a->n - i : UPLINK_APPLY_CHUNK;
+		int64_t start_ns = ykt_monotonic_ns();
+
+		r = store_upload_apply(u->store, a->answer + i, n, now, NULL);
+		uplink_after_write(u, start_ns);
+		for (size_t k = i; r == 0 && k < i + n; k++) {
+			if (!a->answer[k].applied)
+				continue;
+			(*verdict_counter(s, a->answer[k].verdict))++;
+			(*applied)++;
+		}
+	}
 	if (r < 0)
 		uplink_fail(u, s, UPLINK_STOP_STORE, "store: %s", ykt_strerror(r));
 	return r;

@@ -8,6 +8,7 @@
  */
 #include "uplink_private.h"
 
+#include "clock.h"
 #include "log.h"
 #include "params.h"
 #include "ykt_config.h"
@@ -49,6 +50,19 @@ int uplink_sleep_ms(struct ykt_uplink *u, int64_t ms)
 		ms -= slice;
 	}
 	return uplink_stopping(u) ? -EINTR : 0;
+}
+
+void uplink_after_write(struct ykt_uplink *u, int64_t start_ns)
+{
+	int64_t held_ns = ykt_monotonic_ns() - start_ns;
+	struct timespec ts;
+
+	if (held_ns < 1000000)
+		held_ns = 1000000;
+	if (held_ns > 20000000)
+		held_ns = 20000000;
+	ts = (struct timespec){ 0, (long)held_ns };
+	nanosleep(&ts, NULL);
 }
 
 /* xorshift64*: jitter only, nothing secret */
@@ -309,9 +323,13 @@ static int prune(struct ykt_uplink *u, struct uplink_summary *s)
 
 	/* chunk by chunk: each a short transaction a tap can slip between */
 	do {
+		int64_t start_ns = ykt_monotonic_ns();
+
 		deleted = 0;
 		r = store_upload_prune(u->store, before, UPLINK_PRUNE_CHUNK, &deleted);
 		s->pruned += (int64_t)deleted;
+		if (deleted)
+			uplink_after_write(u, start_ns);
 	} while (r == 0 && deleted == UPLINK_PRUNE_CHUNK && !uplink_stopping(u));
 	if (r < 0)
 		uplink_fail(u, s, UPLINK_STOP_STORE, "retention: %s", ykt_strerror(r));

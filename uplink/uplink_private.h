@@ -20,10 +20,13 @@
 #define UPLINK_PROTOCOL	   1
 /* most an answer to a batch, the heartbeat or the manifest may hold */
 #define UPLINK_ANSWER_MAX  (4u << 20)
-/* answers applied per store transaction: the write lock is held for a few
- * milliseconds, well under a tap's busy timeout */
-#define UPLINK_APPLY_CHUNK 128
-#define UPLINK_PRUNE_CHUNK 500
+/* answers applied, records purged, per store transaction: the write lock
+ * is held for a few milliseconds, well under a tap's busy timeout.  The
+ * answers of a batch of the default size go in one transaction: one hold
+ * per batch, with the next batch's round trip for a gap, rather than
+ * several holds back to back. */
+#define UPLINK_APPLY_CHUNK 500
+#define UPLINK_PRUNE_CHUNK 100
 
 /* A growable byte buffer with a hard limit. */
 struct uplink_buf {
@@ -101,6 +104,14 @@ void uplink_fail(struct ykt_uplink *u, struct uplink_summary *s, int stop, const
 /* The delay before retry number `failures` (1, 2, ...): backoff_min_ms
  * doubled each time up to backoff_max_s, the upper half drawn at random. */
 int64_t uplink_backoff_ms(struct ykt_uplink *u, int failures);
+
+/* Run after each of the uplink's write transactions, which started at
+ * start_ns (monotonic): sleep as long as it took (1 to 20 ms).  A tap
+ * waiting for the lock retries after 1, 2, 5, 10 ms...; transactions back to
+ * back could take the lock again before each retry, until the tap's busy
+ * timeout runs out.  Leaving the lock free at least half the time lets the
+ * tap in. */
+void uplink_after_write(struct ykt_uplink *u, int64_t start_ns);
 
 /* Sleep ms, waking early (-EINTR) when the stop flag rises. */
 int uplink_sleep_ms(struct ykt_uplink *u, int64_t ms);

@@ -173,6 +173,7 @@ static int answers_applied(const char *dir)
 	a[3].reason = "tac-mismatch: TAC does not verify";
 	CHECK_INT(store_upload_apply(s, a, 4, 1795300000000, &changed), 0);
 	CHECK_INT(changed, 4);
+	CHECK(a[0].applied && a[1].applied && a[2].applied && a[3].applied);
 	CHECK_INT(store_purchase_get(s, 1, &rec), 0);
 	CHECK_INT(rec.upload_state, UPLOAD_ACCEPTED);
 	CHECK_INT(store_event_get(s, 3, &ev), 0);
@@ -191,6 +192,7 @@ static int answers_applied(const char *dir)
 	/* the same answers again change nothing (only pending records move) */
 	CHECK_INT(store_upload_apply(s, a, 4, 1795300001000, &changed), 0);
 	CHECK_INT(changed, 0);
+	CHECK(!a[0].applied && !a[1].applied && !a[2].applied && !a[3].applied);
 	CHECK_INT(raw_int(test_db_path(dir, (char[512]){ 0 }),
 			  "SELECT upload_ms FROM purchase WHERE record_no = 1"),
 		  1795300000000);

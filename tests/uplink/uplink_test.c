@@ -483,7 +483,7 @@ static void write_tapper(struct env *e)
 		 "acquirer_institution = 11011000FFFFFFFF\n"
 		 "[hardware]\nreader = sim:tapper.tap\nsam = sim:%s\n"
 		 "clock = sim:2026-11-21T07:30:00\n"
-		 "[store]\npath = store.db\nmin_free_bytes = 0\n"
+		 "[store]\npath = store.db\nmin_free_bytes = 0\nstate_dir = state\n"
 		 "[purchase]\nfare_fen = 200\nclock_floor = 2026-01-01T00:00:00\n",
 		 TEST_DEVICE, psam);
 	check_write_file(e->dir, "tapper.conf", text, path, sizeof(path));
