@@ -137,7 +137,7 @@ static void log_rejections(const struct uplink_answers *a)
 				 a->answer[i].reason ? a->answer[i].reason : "(no reason)");
 }
 
-/* The answers of a batch, UPLINK_APPLY_CHUNK at a time: each chunk one
+/* The answers of a batch, u->apply_chunk at a time: each chunk one
  * transaction, then the lock left free as long (uplink_after_write()). */
 static int apply_answers(struct ykt_uplink *u, struct uplink_summary *s, struct uplink_answers *a,
 			 int64_t *applied)
@@ -146,12 +146,12 @@ static int apply_answers(struct ykt_uplink *u, struct uplink_summary *s, struct 
 	int r = 0;
 
 	log_rejections(a);
-	for (size_t i = 0; r == 0 && i < a->n; i += UPLINK_APPLY_CHUNK) {
-		size_t n = a->n - i < UPLINK_APPLY_CHUNK ? a->n - i : UPLINK_APPLY_CHUNK;
+	for (size_t i = 0, n = 0; r == 0 && i < a->n; i += n) {
 		int64_t start_ns = ykt_monotonic_ns();
 
+		n = a->n - i < u->apply_chunk ? a->n - i : u->apply_chunk;
 		r = store_upload_apply(u->store, a->answer + i, n, now, NULL);
-		uplink_after_write(u, start_ns);
+		uplink_after_write(u, start_ns, &u->apply_chunk, UPLINK_APPLY_CHUNK);
 		for (size_t k = i; r == 0 && k < i + n; k++) {
 			if (!a->answer[k].applied)
 				continue;

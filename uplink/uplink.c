@@ -52,11 +52,15 @@ int uplink_sleep_ms(struct ykt_uplink *u, int64_t ms)
 	return uplink_stopping(u) ? -EINTR : 0;
 }
 
-void uplink_after_write(struct ykt_uplink *u, int64_t start_ns)
+void uplink_after_write(struct ykt_uplink *u, int64_t start_ns, size_t *chunk, size_t max)
 {
 	int64_t held_ns = ykt_monotonic_ns() - start_ns;
 	struct timespec ts;
 
+	if (held_ns > UPLINK_LOCK_TARGET_NS && *chunk / 2 >= UPLINK_CHUNK_MIN)
+		*chunk /= 2;
+	else if (held_ns < UPLINK_LOCK_TARGET_NS / 3 && *chunk * 2 <= max)
+		*chunk *= 2;
 	if (held_ns < 1000000)
 		held_ns = 1000000;
 	if (held_ns > 20000000)
@@ -277,6 +281,8 @@ int ykt_uplink_new(const struct ykt_config *cfg, struct ykt_store *store, struct
 	snprintf(copy, sizeof(copy), "%s", cfg->store_path);
 	snprintf(u->store_dir, sizeof(u->store_dir), "%s", dirname(copy));
 	u->batch_records = u->cfg.batch_records;
+	u->apply_chunk = UPLINK_APPLY_CHUNK;
+	u->prune_chunk = UPLINK_PRUNE_CHUNK;
 	u->batch_bytes = u->cfg.batch_bytes;
 	seed(u);
 	ho = (struct uplink_http_options){
@@ -318,19 +324,20 @@ void ykt_uplink_set_stop_flag(struct ykt_uplink *u, volatile sig_atomic_t *flag)
 static int prune(struct ykt_uplink *u, struct uplink_summary *s)
 {
 	int64_t before = uplink_now_ms() - (int64_t)u->cfg.retention_days * 86400 * 1000;
-	size_t deleted;
+	size_t deleted, chunk;
 	int r;
 
 	/* chunk by chunk: each a short transaction a tap can slip between */
 	do {
 		int64_t start_ns = ykt_monotonic_ns();
 
+		chunk = u->prune_chunk;
 		deleted = 0;
-		r = store_upload_prune(u->store, before, UPLINK_PRUNE_CHUNK, &deleted);
+		r = store_upload_prune(u->store, before, chunk, &deleted);
 		s->pruned += (int64_t)deleted;
 		if (deleted)
-			uplink_after_write(u, start_ns);
-	} while (r == 0 && deleted == UPLINK_PRUNE_CHUNK && !uplink_stopping(u));
+			uplink_after_write(u, start_ns, &u->prune_chunk, UPLINK_PRUNE_CHUNK * 4);
+	} while (r == 0 && deleted == chunk && !uplink_stopping(u));
 	if (r < 0)
 		uplink_fail(u, s, UPLINK_STOP_STORE, "retention: %s", ykt_strerror(r));
 	return r;

@@ -17,16 +17,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UPLINK_PROTOCOL	   1
+#define UPLINK_PROTOCOL	      1
 /* most an answer to a batch, the heartbeat or the manifest may hold */
-#define UPLINK_ANSWER_MAX  (4u << 20)
-/* answers applied, records purged, per store transaction: the write lock
- * is held for a few milliseconds, well under a tap's busy timeout.  The
- * answers of a batch of the default size go in one transaction: one hold
- * per batch, with the next batch's round trip for a gap, rather than
- * several holds back to back. */
-#define UPLINK_APPLY_CHUNK 500
-#define UPLINK_PRUNE_CHUNK 100
+#define UPLINK_ANSWER_MAX     (4u << 20)
+/* How long one of the uplink's write transactions should hold the store's
+ * write lock: a tenth of the reader loop's 50 ms busy timeout.  The number
+ * of answers applied, or records purged, per transaction adapts to it (a
+ * slow board, a sanitizer build, a busy CPU), between the limits below.
+ * On this project's VM a batch of 500 answers takes about 3 ms: one
+ * transaction per batch, and the next batch's round trip for a gap. */
+#define UPLINK_LOCK_TARGET_NS 5000000
+#define UPLINK_CHUNK_MIN      8
+#define UPLINK_APPLY_CHUNK    500 /* the most, and where it starts */
+#define UPLINK_PRUNE_CHUNK    100
 
 /* A growable byte buffer with a hard limit. */
 struct uplink_buf {
@@ -87,6 +90,8 @@ struct ykt_uplink {
 	struct uplink_http *http;
 	volatile sig_atomic_t *stop_flag;
 	uint64_t rng;
+	/* rows per write transaction, adapted to UPLINK_LOCK_TARGET_NS */
+	size_t apply_chunk, prune_chunk;
 	/* a 413 halves these for the rest of the process */
 	int batch_records;
 	int64_t batch_bytes;
@@ -106,12 +111,14 @@ void uplink_fail(struct ykt_uplink *u, struct uplink_summary *s, int stop, const
 int64_t uplink_backoff_ms(struct ykt_uplink *u, int failures);
 
 /* Run after each of the uplink's write transactions, which started at
- * start_ns (monotonic): sleep as long as it took (1 to 20 ms).  A tap
+ * start_ns (monotonic) and wrote *chunk rows: sleep as long as it took (1
+ * to 20 ms), and halve *chunk when it held the lock beyond
+ * UPLINK_LOCK_TARGET_NS, double it (up to max) when well under.  A tap
  * waiting for the lock retries after 1, 2, 5, 10 ms...; transactions back to
  * back could take the lock again before each retry, until the tap's busy
  * timeout runs out.  Leaving the lock free at least half the time lets the
  * tap in. */
-void uplink_after_write(struct ykt_uplink *u, int64_t start_ns);
+void uplink_after_write(struct ykt_uplink *u, int64_t start_ns, size_t *chunk, size_t max);
 
 /* Sleep ms, waking early (-EINTR) when the stop flag rises. */
 int uplink_sleep_ms(struct ykt_uplink *u, int64_t ms);
