@@ -60,7 +60,7 @@ static void intent_normalise(struct ykt_purchase_record *row)
 	row->state = STORE_INTENT;
 	row->upload_state = UPLOAD_PENDING;
 	row->mac2_status = MAC2_UNCHECKED;
-	row->flags &= ~(STORE_FLAG_MAC2_FAILED | STORE_FLAG_MAC2_UNCHECKED);
+	row->flags &= ~(STORE_FLAG_MAC2_FAILED | STORE_FLAG_MAC2_UNCHECKED | STORE_FLAG_WAS_GREY);
 	row->has_tac = false;
 	memset(row->tac, 0, sizeof(row->tac));
 	memset(row->mac2, 0, sizeof(row->mac2));

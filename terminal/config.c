@@ -101,6 +101,22 @@ static const struct config_key config_keys[] = {
 	{ "purchase", "clock_tolerance_s", K_INT, OFF(clock_tolerance_s), 0, 86400, NULL, false },
 	{ "purchase", "grey_window_s", K_INT, OFF(grey_window_s), 0, 86400, NULL, false },
 	{ "purchase", "clock_floor", K_TIME, OFF(clock_floor_unix_s), 0, 0, NULL, false },
+	{ "uplink", "url", K_STRING, OFF(uplink.url), 0, 0, NULL, false },
+	{ "uplink", "client_cert", K_PATH, OFF(uplink.client_cert), 0, 0, NULL, false },
+	{ "uplink", "client_key", K_PATH, OFF(uplink.client_key), 0, 0, NULL, false },
+	{ "uplink", "ca", K_PATH, OFF(uplink.ca), 0, 0, NULL, false },
+	{ "uplink", "staging_dir", K_PATH, OFF(uplink.staging_dir), 0, 0, NULL, false },
+	{ "uplink", "batch_records", K_INT, OFF(uplink.batch_records), 1, 5000, NULL, false },
+	{ "uplink", "batch_bytes", K_INT, OFF(uplink.batch_bytes), 16384, 8388608, NULL, false },
+	{ "uplink", "interval_s", K_INT, OFF(uplink.interval_s), 1, 86400, NULL, false },
+	{ "uplink", "retention_days", K_INT, OFF(uplink.retention_days), 1, 3650, NULL, false },
+	{ "uplink", "timeout_s", K_INT, OFF(uplink.timeout_s), 1, 600, NULL, false },
+	{ "uplink", "connect_timeout_s", K_INT, OFF(uplink.connect_timeout_s), 1, 120, NULL,
+	  false },
+	{ "uplink", "attempts", K_INT, OFF(uplink.attempts), 1, 100, NULL, false },
+	{ "uplink", "backoff_min_ms", K_INT, OFF(uplink.backoff_min_ms), 10, 600000, NULL, false },
+	{ "uplink", "backoff_max_s", K_INT, OFF(uplink.backoff_max_s), 1, 86400, NULL, false },
+	{ "uplink", "busy_timeout_ms", K_INT, OFF(uplink.busy_timeout_ms), 1, 60000, NULL, false },
 };
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -136,6 +152,18 @@ static void config_defaults(struct ykt_config *c)
 	c->clock_tolerance_s = 300;
 	c->grey_window_s = 600;
 	memset(c->charge_percent, 100, sizeof(c->charge_percent));
+	c->uplink = (struct ykt_uplink_config){
+		.batch_records = 500,
+		.batch_bytes = 1 << 20,
+		.interval_s = 300,
+		.retention_days = 30,
+		.timeout_s = 60,
+		.connect_timeout_s = 10,
+		.attempts = 5,
+		.backoff_min_ms = 1000,
+		.backoff_max_s = 600,
+		.busy_timeout_ms = 2000,
+	};
 }
 
 static int set_int(const struct config_key *k, void *field, const char *value, char *err, size_t n)
@@ -496,6 +524,12 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 	}
 	if (config_check_slots(path, ret, errbuf, errbuf_len) < 0)
 		return YKT_E_CONFIG;
+	/* records and keys never travel in clear text */
+	if (ret->uplink.url[0] && strncmp(ret->uplink.url, "https://", 8) != 0) {
+		snprintf(errbuf, errbuf_len, "%s: [uplink] url: '%s' is not an https:// URL", path,
+			 ret->uplink.url);
+		return YKT_E_CONFIG;
+	}
 	if (ret->params_dir[0] && !ret->params_public_key[0]) {
 		snprintf(errbuf, errbuf_len, "%s: [params] public_key: missing (needed with dir)",
 			 path);

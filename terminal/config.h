@@ -28,6 +28,25 @@ const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n);
 enum purchase_mode { PURCHASE_SIMPLE, PURCHASE_COMPOUND };
 enum select_mode { SELECT_PPSE, SELECT_DIRECT };
 
+/* [uplink]: `ykt sync`, the depot and on-the-road upload (docs/uplink.md) */
+struct ykt_uplink_config {
+	char url[CONFIG_URI_MAX];	  /* https://host[:port][/prefix]; empty: not configured */
+	char client_cert[CONFIG_URI_MAX]; /* PEM; its subject CN is the device id */
+	char client_key[CONFIG_URI_MAX];  /* PEM, unencrypted */
+	char ca[CONFIG_URI_MAX]; /* PEM: the only CA the platform's certificate may come from */
+	char staging_dir[CONFIG_URI_MAX]; /* downloaded packages; empty: params-staging by the store
+					   */
+	int batch_records;
+	int64_t batch_bytes; /* JSON before compression */
+	int interval_s;	     /* --daemon: between passes */
+	int retention_days;  /* acknowledged records are kept this long */
+	int timeout_s, connect_timeout_s;
+	int attempts;	    /* one shot: consecutive failures of a batch before giving up */
+	int backoff_min_ms; /* first retry delay; doubles, with jitter */
+	int backoff_max_s;
+	int busy_timeout_ms; /* the uplink's own store handle: it may wait, a tap may not */
+};
+
 struct ykt_config {
 	/* [device] */
 	char device_id[33];
@@ -86,6 +105,8 @@ struct ykt_config {
 	int grey_window_s;	     /* a returning card's torn purchase is recovered within this */
 	int64_t clock_floor_unix_s;  /* a clock before this is wrong; 0 = the build date */
 	uint8_t charge_percent[256]; /* by card type (file 0x15 byte 28); 100 = full fare */
+
+	struct ykt_uplink_config uplink;
 };
 
 /* Load and check path. On error returns YKT_E_CONFIG (or -errno when the
