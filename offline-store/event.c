@@ -24,6 +24,9 @@ const char store_sql_event_get[] = "SELECT " EVENT_COLUMNS " FROM event WHERE re
 /* ?1 NULL: every kind */
 const char store_sql_event_all[] = "SELECT " EVENT_COLUMNS " FROM event"
 				   " WHERE ?1 IS NULL OR kind = ?1 ORDER BY record_no";
+const char store_sql_event_upload[] = "SELECT " EVENT_COLUMNS " FROM event"
+				      " WHERE upload_state = 0 AND record_no > ?1"
+				      " ORDER BY record_no LIMIT ?2";
 
 static bool all_of(const char *s, size_t len, const char *set)
 {
@@ -107,7 +110,7 @@ static int copy_text(sqlite3_stmt *stmt, int col, char *out, size_t cap)
 	return 0;
 }
 
-static int event_read(sqlite3_stmt *stmt, struct ykt_event_record *ret)
+int store_event_read(sqlite3_stmt *stmt, struct ykt_event_record *ret)
 {
 	struct ykt_event_record ev = { 0 };
 	int r;
@@ -142,7 +145,7 @@ int store_event_get(struct ykt_store *store, int64_t record_no, struct ykt_event
 	sqlite3_bind_int64(stmt, 1, record_no);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		r = event_read(stmt, ret);
+		r = store_event_read(stmt, ret);
 	else if (rc != SQLITE_DONE)
 		r = store_sqlite_error(store->db, rc, "read event", NULL, 0);
 	store_stmt_release(stmt);
@@ -165,7 +168,7 @@ int store_event_foreach(struct ykt_store *store, const char *kind,
 	if (kind)
 		sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
 	while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		r = event_read(stmt, &ev);
+		r = store_event_read(stmt, &ev);
 		if (r == 0)
 			r = cb(&ev, userdata);
 	}

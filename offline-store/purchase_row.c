@@ -87,6 +87,11 @@ const char store_sql_purchase_get[] =
     "SELECT " PURCHASE_COLUMNS(COL_NAME) "updated_ms FROM purchase WHERE record_no = ?1";
 const char store_sql_purchase_all[] =
     "SELECT " PURCHASE_COLUMNS(COL_NAME) "updated_ms FROM purchase ORDER BY record_no";
+/* served by the index on upload_state (record_no is its rowid) */
+const char store_sql_purchase_upload[] = "SELECT " PURCHASE_COLUMNS(
+    COL_NAME) "updated_ms FROM purchase"
+	      " WHERE upload_state = 0 AND record_no > ?1 AND " STORE_SQL_UPLOADABLE
+	      " ORDER BY record_no LIMIT ?2";
 
 static int64_t col_get_int(const void *field, enum col_kind kind)
 {

@@ -40,12 +40,18 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_PURCHASE_GET] = store_sql_purchase_get,
 	[STMT_PURCHASE_ALL] = store_sql_purchase_all,
 	[STMT_PURCHASE_STATE] = "SELECT state, mac2_status FROM purchase WHERE record_no = ?1",
+	/* a grey record the platform already holds goes again, complete */
 	[STMT_PURCHASE_COMPLETE] = "UPDATE purchase SET state = 1, tac = ?2, mac2 = ?3,"
-				   " balance_after_fen = ?4, updated_ms = ?5"
+				   " balance_after_fen = ?4, updated_ms = ?5,"
+				   " upload_state = 0, upload_reason = NULL"
 				   " WHERE record_no = ?1 AND state IN (0, 2)",
-	[STMT_PURCHASE_GREY] = "UPDATE purchase SET state = 2, updated_ms = ?2"
+	[STMT_PURCHASE_GREY] = "UPDATE purchase SET state = 2, flags = flags | 8, updated_ms = ?2"
 			       " WHERE record_no = ?1 AND state = 0",
-	[STMT_PURCHASE_VOID] = "UPDATE purchase SET state = 3, updated_ms = ?2"
+	/* a voided grey record goes (again) to the platform, which may hold
+	 * its grey form: the right-hand sides read the row before the change */
+	[STMT_PURCHASE_VOID] = "UPDATE purchase SET state = 3, updated_ms = ?2,"
+			       " upload_state = CASE state WHEN 2 THEN 0 ELSE upload_state END,"
+			       " upload_reason = CASE state WHEN 2 THEN NULL ELSE upload_reason END"
 			       " WHERE record_no = ?1 AND state IN (0, 2)",
 	[STMT_PURCHASE_MAC2] = "UPDATE purchase SET mac2_status = ?2, flags = flags | ?3,"
 			       " updated_ms = ?4 WHERE record_no = ?1 AND state = 1",
@@ -63,10 +69,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			       " WHERE record_no = ?1",
 	[STMT_LAST_TXN_TIME] = "SELECT max((SELECT coalesce(max(txn_unix_s), 0) FROM purchase),"
 			       " (SELECT coalesce(max(txn_unix_s), 0) FROM qr))",
-	[STMT_COUNTS] =
-	    "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
-	    " coalesce(sum(state = 2), 0), coalesce(sum(upload_state = 0 AND state <> 3), 0)"
-	    " FROM purchase",
+	[STMT_COUNTS] = "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
+			" coalesce(sum(state = 2), 0),"
+			" coalesce(sum(upload_state = 0 AND (state <> 3 OR (flags & 8) <> 0)), 0)"
+			" FROM purchase",
 	/* what taps add: purchases and QR codes (events are few) */
 	[STMT_ROW_COUNT] = "SELECT (SELECT count(*) FROM purchase) + (SELECT count(*) FROM qr)",
 	[STMT_DATA_VERSION] = "PRAGMA data_version",
@@ -424,6 +430,8 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 		r = open_readonly_steps(s, path, busy_ms, errbuf, errbuf_len);
 	else
 		r = open_steps(s, path, busy_ms, errbuf, errbuf_len);
+	if (r == 0 && opts && opts->lazy_commits && !opts->read_only)
+		r = exec_pragma(s->db, "PRAGMA synchronous = NORMAL", errbuf, errbuf_len);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			open_fail(errbuf, errbuf_len, r, "out of memory");
@@ -438,12 +446,21 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 	return 0;
 }
 
+int store_set_lazy_commits(struct ykt_store *store, bool lazy)
+{
+	if (!store || sqlite3_db_readonly(store->db, "main") == 1)
+		return -EINVAL;
+	return exec_pragma(
+	    store->db, lazy ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL, 0);
+}
+
 void store_close(struct ykt_store *store)
 {
 	if (!store)
 		return;
 	for (int i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(store->stmt[i]);
+	store_upload_close(store);
 	/* the last connection to close checkpoints and removes the WAL */
 	sqlite3_close(store->db);
 	free(store->dir);

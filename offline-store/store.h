@@ -39,11 +39,18 @@ enum store_mac2_status {
 };
 
 /* Record flags (bit set); every flagged record is uploaded with its flags */
-#define STORE_FLAG_MAC2_FAILED	 0x0001u
+#define STORE_FLAG_MAC2_FAILED	  0x0001u
 /* A grey record whose card came back within the window, could not prove the
  * debit (no 805A answer) and showed an ATC past the record's INIT ATC: only
  * the platform can settle it.  The card is not charged again for it. */
-#define STORE_FLAG_GREY_UNPROVEN 0x0002u
+#define STORE_FLAG_GREY_UNPROVEN  0x0002u
+/* the PSAM that computed MAC1 was gone (pulled out, not answering) before
+ * it could verify MAC2: the card gave its TAC, the record stands, and only
+ * the platform's TAC check vouches for it */
+#define STORE_FLAG_MAC2_UNCHECKED 0x0004u
+/* was grey once: torn, then recovered or voided (the platform hears of
+ * a voided one too) */
+#define STORE_FLAG_WAS_GREY	  0x0008u
 
 #define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
 
@@ -113,6 +120,13 @@ struct store_options {
 	 * schema (errbuf says which way).  No quick_check: see
 	 * store_check_integrity().  Write calls on such a handle fail. */
 	bool read_only;
+	/* Commits of this handle do not wait for the disk (synchronous=NORMAL
+	 * rather than FULL), so it holds the write lock for microseconds, not
+	 * for an fsync.  Only for a handle whose writes cost nothing if a
+	 * power cut undoes them: the uplink's (the platform's answers are
+	 * asked again and it de-duplicates; a purge is done again).  Never the
+	 * reader loop's: an intent must be on disk before DEBIT. */
+	bool lazy_commits;
 };
 
 /* Open (creating and migrating) the database at path. Runs PRAGMA
@@ -122,6 +136,13 @@ struct store_options {
 int store_open(const char *path, const struct store_options *opts, struct ykt_store **ret_store,
 	       char *errbuf, size_t errbuf_len);
 void store_close(struct ykt_store *store);
+
+/* Change a handle's commits to lazy (see store_options.lazy_commits) or
+ * back to durable, for the writes that follow: the uplink's handle commits
+ * durably while it installs a parameter package (the index of versions in
+ * force must survive a power cut like a record).  -EINVAL for a read-only
+ * handle. */
+int store_set_lazy_commits(struct ykt_store *store, bool lazy);
 
 /* Schema version this binary writes. */
 int store_schema_version(void);
@@ -198,6 +219,10 @@ int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_m
 /* Set flag bits (STORE_FLAG_*) on a record in any state; bits already set
  * stay.  -ENOENT, -EINVAL for bits outside the 32-bit field. */
 int store_purchase_flag(struct ykt_store *store, int64_t record_no, uint32_t flags);
+/* The MAC2 check cannot happen (STORE_FLAG_MAC2_UNCHECKED): only on a
+ * complete record without a verdict; -EALREADY when it has one, -EINVAL in
+ * other states; flagging twice is 0. */
+int store_purchase_mac2_unchecked(struct ykt_store *store, int64_t record_no);
 
 /* -ENOENT when there is no such record. */
 int store_purchase_get(struct ykt_store *store, int64_t record_no, struct ykt_purchase_record *ret);
@@ -321,5 +346,108 @@ int store_qr_get(struct ykt_store *store, int64_t record_no, struct ykt_qr_recor
  * for store_purchase_foreach(). */
 int store_qr_foreach(struct ykt_store *store, int64_t charged_since,
 		     int (*cb)(const struct ykt_qr_record *rec, void *userdata), void *userdata);
+
+/*
+ * Uploading to the clearing platform (`ykt sync`, offline-store/upload.c).
+ *
+ * A record is uploadable while its upload_state is UPLOAD_PENDING and it is
+ * a complete or grey purchase, a void purchase that was grey once (the
+ * platform may hold its grey form and must hear that no debit happened), or
+ * an event.  An intent (a tap in progress) is never uploaded.  A grey record
+ * completed by recovery, or voided, becomes pending again even when its grey
+ * form was acknowledged, and is sent again: the platform updates it.
+ *
+ * These calls are for the uplink process.  Its handle should have a busy
+ * timeout of its own (it may wait; the reader loop must not): every write
+ * here is one short transaction, so a tap waiting on it waits for a few
+ * milliseconds at most.
+ */
+enum store_item_kind {
+	STORE_ITEM_PURCHASE = 1,
+	STORE_ITEM_EVENT = 2,
+};
+
+ struct store_upload_item {
+	 enum store_item_kind kind;
+	 int64_t record_no;
+	 const struct ykt_purchase_record *purchase; /* STORE_ITEM_PURCHASE, else NULL */
+	 const struct ykt_event_record *event;	     /* STORE_ITEM_EVENT, else NULL */
+ };
+
+ /* Call cb for each uploadable record with record_no > after_record_no, in
+  * record_no order (purchases and events merged), at most max_records.  The
+  * item and what it points to live only for the call.  cb returns 0 to go on,
+  * > 0 to stop (the walk then returns 0), < 0 to stop with that error.  cb
+  * must not write to the store.  -EBUSY when called from inside cb. */
+ int store_upload_foreach(struct ykt_store *store, int64_t after_record_no, size_t max_records,
+			  int (*cb)(const struct store_upload_item *item, void *userdata),
+			  void *userdata);
+
+ /* The platform's answer for one record. */
+ struct store_upload_answer {
+	 enum store_item_kind kind;
+	 int64_t record_no;
+	 int sent_state;     /* purchases: the state that was sent (enum store_record_state) */
+	 int verdict;	     /* UPLOAD_ACCEPTED, UPLOAD_DUPLICATE or UPLOAD_REJECTED */
+	 const char *reason; /* rejected: the platform's reason (cut to 200 bytes); or NULL */
+	 bool applied;	     /* out: the answer changed the record */
+ };
+
+#define STORE_UPLOAD_REASON_MAX 200
+ /* Most answers store_upload_apply() takes at once: one short transaction
+  * (a few microseconds of the write lock per answer). */
+#define STORE_UPLOAD_APPLY_MAX	1000
+
+ /* Record n answers (n <= STORE_UPLOAD_APPLY_MAX) in one transaction (durable
+  * on return unless the handle commits lazily).  An answer changes a record only while it is still
+  * pending and, for a purchase, still in the state that was sent: a grey record completed while its
+  * grey form was on the way stays pending and goes again.  Rejected records are quarantined with
+  * the reason (never deleted, never picked up again by store_upload_foreach()).  ret_changed (may
+  * be NULL) counts the records changed and each answer's applied says whether it changed its record
+  * (both written on success).  -EINVAL for a bad verdict, kind or n. */
+ int store_upload_apply(struct ykt_store *store, struct store_upload_answer *answers, size_t n,
+			int64_t now_ms, size_t *ret_changed);
+
+ /* Delete at most max_rows (1..STORE_UPLOAD_PRUNE_MAX) records the platform
+  * acknowledged (accepted or duplicate) before acked_before_ms, oldest first.
+  * They are looked for outside any write transaction and deleted by number
+  * in one short transaction.  Never a pending or rejected record, and never
+  * the newest purchase (its time anchors the clock check).  *ret_deleted
+  * says how many went; call again while it equals max_rows. */
+#define STORE_UPLOAD_PRUNE_MAX 10000
+ int store_upload_prune(struct ykt_store *store, int64_t acked_before_ms, size_t max_rows,
+			size_t *ret_deleted);
+
+ /* What the uplink reports in its heartbeat and summary. */
+ struct store_upload_status {
+	 int64_t pending_purchases; /* uploadable purchases not acknowledged yet */
+	 int64_t pending_grey;	    /* of which grey */
+	 int64_t pending_events;
+	 int64_t rejected_purchases, rejected_events; /* quarantined */
+	 int64_t acked_purchases, acked_events;	      /* accepted or duplicate, kept */
+	 int64_t intents;			      /* taps in progress (not uploadable) */
+	 int64_t oldest_pending_unix_s;		      /* transaction / event time; 0 none */
+	 int64_t last_txn_unix_s;		      /* newest purchase; 0 none */
+	 char psam_terminal_nos[4][13];		      /* newest first, as recorded */
+	 size_t n_psam;
+	 uint64_t free_bytes; /* for an unprivileged writer, in the store's directory */
+ };
+ int store_upload_status(struct ykt_store *store, struct store_upload_status *ret);
+
+ /* One quarantined (rejected) record, for the operator. */
+ struct store_quarantined {
+	 enum store_item_kind kind;
+	 int64_t record_no;
+	 int64_t upload_ms;
+	 char reason[STORE_UPLOAD_REASON_MAX + 1];
+ };
+ /* Every quarantined record in record_no order; cb as for
+  * store_purchase_foreach() (no nested walk). */
+ int store_quarantine_foreach(struct ykt_store *store,
+			      int (*cb)(const struct store_quarantined *q, void *userdata),
+			      void *userdata);
+ /* An operator's decision to send rejected records again: record_no, or 0
+  * for every one.  *ret_n (may be NULL) says how many became pending. */
+ int store_quarantine_release(struct ykt_store *store, int64_t record_no, size_t *ret_n);
 
 #endif

@@ -58,9 +58,14 @@ enum store_stmt {
 	STMT__COUNT
 };
 
+struct store_upload_stmts;
+
 struct ykt_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT__COUNT];
+	/* the uplink's statements, prepared at its first use (upload.c): the
+	 * reader loop never pays for them */
+	struct store_upload_stmts *upload;
 	char *dir; /* directory holding the database, for statvfs() */
 	struct store_options opts;
 
@@ -120,6 +125,10 @@ int store_check_identity(sqlite3 *db, char *errbuf, size_t errbuf_len);
  * YKT_E_STORE_SCHEMA when it is newer than this binary or not ours. */
 int store_migrate(sqlite3 *db, char *errbuf, size_t errbuf_len);
 
+/* A purchase that goes to the platform (store.h, "Uploading"): complete or
+ * grey, or void after having been grey (flag bit 1). */
+#define STORE_SQL_UPLOADABLE "(state IN (1, 2) OR (state = 3 AND (flags & 8) <> 0))"
+
 /* ---- purchase_row.c ---- */
 
 /* SQL text of the purchase statements (column lists made from one table so
@@ -127,6 +136,9 @@ int store_migrate(sqlite3 *db, char *errbuf, size_t errbuf_len);
 extern const char store_sql_purchase_insert[];
 extern const char store_sql_purchase_get[];
 extern const char store_sql_purchase_all[];
+/* ?1 after this record number, ?2 at most this many: pending uploadable
+ * purchases in record_no order */
+extern const char store_sql_purchase_upload[];
 
 /* Bind every column of rec to the INSERT statement, updated_ms last. */
 int store_purchase_bind(sqlite3_stmt *stmt, const struct ykt_purchase_record *rec,
@@ -147,6 +159,17 @@ int store_next_record_no(struct ykt_store *store, int64_t *ret_no);
 extern const char store_sql_event_insert[];
 extern const char store_sql_event_get[];
 extern const char store_sql_event_all[];
+/* ?1 after this record number, ?2 at most this many pending events */
+extern const char store_sql_event_upload[];
+
+/* Read a row of an event SELECT into ret (written only on success).
+ * YKT_E_STORE_CORRUPT if a value does not fit its field. */
+int store_event_read(sqlite3_stmt *stmt, struct ykt_event_record *ret);
+
+/* ---- upload.c ---- */
+
+/* Finalize the uplink's statements (store_close()). */
+void store_upload_close(struct ykt_store *store);
 
 /* ---- qr_record.c ---- */
 

@@ -64,8 +64,14 @@ static const struct config_key config_keys[] = {
 	{ "device", "acquirer_institution", K_HEX, OFF(acquirer_institution), 0, 0, NULL, true },
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
+	{ "hardware", "sam2", K_SAM, OFF(sam2_uri), 0, 0, NULL, false },
+	{ "hardware", "sam3", K_SAM, OFF(sam3_uri), 0, 0, NULL, false },
+	{ "hardware", "sam4", K_SAM, OFF(sam4_uri), 0, 0, NULL, false },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
 	{ "hardware", "scanner", K_SCANNER, OFF(scanner_uri), 0, 0, NULL, false },
+	{ "psam", "tunion", K_INT, OFF(tunion_slot), 1, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local", K_INT, OFF(local_slot), 0, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local_df", K_HEX16, OFF(local_df), 0, 0, NULL, false },
 	{ "hardware", "display", K_DISPLAY, OFF(display_uri), 0, 0, NULL, false },
 	{ "hardware", "gpio", K_GPIO, OFF(gpio_uri), 0, 0, NULL, false },
 	{ "outputs", "buzzer", K_GPIO_LINE, OFF(buzzer), 0, 0, NULL, false },
@@ -102,6 +108,22 @@ static const struct config_key config_keys[] = {
 	{ "qr", "repeat_window_s", K_INT, OFF(qr_repeat_window_s), 0, 86400, NULL, false },
 	{ "qr", "future_tolerance_s", K_INT, OFF(qr_future_tolerance_s), 0, 3600, NULL, false },
 	{ "qr", "accept_test_accounts", K_BOOL, OFF(qr_accept_test_accounts), 0, 0, NULL, false },
+	{ "uplink", "url", K_STRING, OFF(uplink.url), 0, 0, NULL, false },
+	{ "uplink", "client_cert", K_PATH, OFF(uplink.client_cert), 0, 0, NULL, false },
+	{ "uplink", "client_key", K_PATH, OFF(uplink.client_key), 0, 0, NULL, false },
+	{ "uplink", "ca", K_PATH, OFF(uplink.ca), 0, 0, NULL, false },
+	{ "uplink", "staging_dir", K_PATH, OFF(uplink.staging_dir), 0, 0, NULL, false },
+	{ "uplink", "batch_records", K_INT, OFF(uplink.batch_records), 1, 5000, NULL, false },
+	{ "uplink", "batch_bytes", K_INT, OFF(uplink.batch_bytes), 16384, 8388608, NULL, false },
+	{ "uplink", "interval_s", K_INT, OFF(uplink.interval_s), 1, 86400, NULL, false },
+	{ "uplink", "retention_days", K_INT, OFF(uplink.retention_days), 1, 3650, NULL, false },
+	{ "uplink", "timeout_s", K_INT, OFF(uplink.timeout_s), 1, 600, NULL, false },
+	{ "uplink", "connect_timeout_s", K_INT, OFF(uplink.connect_timeout_s), 1, 120, NULL,
+	  false },
+	{ "uplink", "attempts", K_INT, OFF(uplink.attempts), 1, 100, NULL, false },
+	{ "uplink", "backoff_min_ms", K_INT, OFF(uplink.backoff_min_ms), 10, 600000, NULL, false },
+	{ "uplink", "backoff_max_s", K_INT, OFF(uplink.backoff_max_s), 1, 86400, NULL, false },
+	{ "uplink", "busy_timeout_ms", K_INT, OFF(uplink.busy_timeout_ms), 1, 60000, NULL, false },
 };
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -134,6 +156,8 @@ static void config_defaults(struct ykt_config *c)
 	memset(c, 0, sizeof(*c));
 	c->industry = 0x02;
 	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
+	c->tunion_slot = 1;
+	c->local_df = 0x1001;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", YKT_DEFAULT_STATE_DIR);
 	snprintf(c->display_uri, sizeof(c->display_uri), "none");
 	snprintf(c->gpio_uri, sizeof(c->gpio_uri), "none");
@@ -155,6 +179,18 @@ static void config_defaults(struct ykt_config *c)
 	c->qr_repeat_window_s = 60;
 	c->qr_future_tolerance_s = 20;
 	config_qr_account_defaults(c);
+	c->uplink = (struct ykt_uplink_config){
+		.batch_records = 500,
+		.batch_bytes = 1 << 20,
+		.interval_s = 300,
+		.retention_days = 30,
+		.timeout_s = 60,
+		.connect_timeout_s = 10,
+		.attempts = 5,
+		.backoff_min_ms = 1000,
+		.backoff_max_s = 600,
+		.busy_timeout_ms = 2000,
+	};
 }
 
 static int set_int(const struct config_key *k, void *field, const char *value, char *err, size_t n)
@@ -579,6 +615,37 @@ static int config_check_lines(const char *path, char *errbuf, size_t errbuf_len)
 	return r;
 }
 
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n)
+{
+	const char *const uris[CONFIG_SAM_SLOTS] = { cfg->sam_uri, cfg->sam2_uri, cfg->sam3_uri,
+						     cfg->sam4_uri };
+
+	return n >= 1 && n <= CONFIG_SAM_SLOTS ? uris[n - 1] : "";
+}
+
+/* Each card family's slot must be configured, and no two share one. */
+static int config_check_slots(const char *path, const struct ykt_config *c, char *errbuf,
+			      size_t errbuf_len)
+{
+	const char *why = NULL, *key = NULL;
+
+	if (!ykt_config_sam_uri(c, c->tunion_slot)[0]) {
+		key = "tunion";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot && !ykt_config_sam_uri(c, c->local_slot)[0]) {
+		key = "local";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot == c->tunion_slot) {
+		key = "local";
+		why = "is the T-Union slot too; each family needs its own PSAM";
+	}
+	if (!why)
+		return 0;
+	snprintf(errbuf, errbuf_len, "%s: [psam] %s: slot %d %s", path, key,
+		 strcmp(key, "tunion") == 0 ? c->tunion_slot : c->local_slot, why);
+	return YKT_E_CONFIG;
+}
+
 int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size_t errbuf_len)
 {
 	struct config_parse p = { .cfg = ret };
@@ -609,6 +676,14 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 				 config_keys[i].section, config_keys[i].name);
 			return YKT_E_CONFIG;
 		}
+	}
+	if (config_check_slots(path, ret, errbuf, errbuf_len) < 0)
+		return YKT_E_CONFIG;
+	/* records and keys never travel in clear text */
+	if (ret->uplink.url[0] && strncmp(ret->uplink.url, "https://", 8) != 0) {
+		snprintf(errbuf, errbuf_len, "%s: [uplink] url: '%s' is not an https:// URL", path,
+			 ret->uplink.url);
+		return YKT_E_CONFIG;
 	}
 	if (ret->params_dir[0] && !ret->params_public_key[0]) {
 		snprintf(errbuf, errbuf_len, "%s: [params] public_key: missing (needed with dir)",

@@ -16,7 +16,12 @@
 #include <stdint.h>
 
 #define CONFIG_URI_MAX	    512
+#define CONFIG_SAM_SLOTS    4
 #define CONFIG_QR_ROOTS_MAX 16 /* [qr] root_key lines */
+
+/* the URI of SAM slot n (1..CONFIG_SAM_SLOTS); "" when not configured */
+struct ykt_config;
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n);
 
 /* where the running validator keeps its runtime state (a tmpfs under
  * systemd's RuntimeDirectory=) unless [store] state_dir says otherwise */
@@ -24,6 +29,25 @@
 
 enum purchase_mode { PURCHASE_SIMPLE, PURCHASE_COMPOUND };
 enum select_mode { SELECT_PPSE, SELECT_DIRECT };
+
+/* [uplink]: `ykt sync`, the depot and on-the-road upload (docs/uplink.md) */
+struct ykt_uplink_config {
+	char url[CONFIG_URI_MAX];	  /* https://host[:port][/prefix]; empty: not configured */
+	char client_cert[CONFIG_URI_MAX]; /* PEM; its subject CN is the device id */
+	char client_key[CONFIG_URI_MAX];  /* PEM, unencrypted */
+	char ca[CONFIG_URI_MAX]; /* PEM: the only CA the platform's certificate may come from */
+	char staging_dir[CONFIG_URI_MAX]; /* downloaded packages; empty: params-staging by the store
+					   */
+	int batch_records;
+	int64_t batch_bytes; /* JSON before compression */
+	int interval_s;	     /* --daemon: between passes */
+	int retention_days;  /* acknowledged records are kept this long */
+	int timeout_s, connect_timeout_s;
+	int attempts;	    /* one shot: consecutive failures of a batch before giving up */
+	int backoff_min_ms; /* first retry delay; doubles, with jitter */
+	int backoff_max_s;
+	int busy_timeout_ms; /* the uplink's own store handle: it may wait, a tap may not */
+};
 
 struct ykt_config {
 	/* [device] */
@@ -37,13 +61,18 @@ struct ykt_config {
 
 	/* [hardware] */
 	char reader_uri[CONFIG_URI_MAX];
-	char sam_uri[CONFIG_URI_MAX];
+	char sam_uri[CONFIG_URI_MAX]; /* slot 1 */
+	char sam2_uri[CONFIG_URI_MAX], sam3_uri[CONFIG_URI_MAX], sam4_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
 	char display_uri[CONFIG_URI_MAX]; /* ui/display.h; "none" */
 	char gpio_uri[CONFIG_URI_MAX];	  /* drivers/gpio.h; "none" */
 	char scanner_uri[CONFIG_URI_MAX]; /* QR code scanner; "" when there is none */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
+	/* [psam]: which slot (1-4) serves which card family */
+	int tunion_slot;   /* the national transport (MOT) PSAM, DF 8011 */
+	int local_slot;	   /* the local-standard (住建部) PSAM; 0: none */
+	uint16_t local_df; /* its application DF */
 	/* [outputs]: where buzzer, LEDs and gate relay are wired; chip "" = not fitted */
 	struct ykt_gpio_line_spec buzzer, green_led, red_led, gate_relay;
 
@@ -90,6 +119,7 @@ struct ykt_config {
 	/* [qr_account_types] the card type whose charge_percent a QR account
 	 * type (field 8) pays */
 	uint8_t qr_card_type[256];
+	struct ykt_uplink_config uplink;
 };
 
 /* Load and check path. On error returns YKT_E_CONFIG (or -errno when the

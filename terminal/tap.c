@@ -636,6 +636,16 @@ static int step_mac1_wait(struct tap *t)
 	return tap_mac1_failed(t, rc);
 }
 
+/* The PSAM that computed MAC1 must still be in its slot: one pulled out (or
+ * swapped) now could never verify this purchase's MAC2, so the card is not
+ * debited and the intent is void. The slot's own state; no command sent. */
+static int tap_psam_gone(struct tap *t)
+{
+	log_err("tap", "the PSAM left its slot after MAC1: not debiting");
+	store_purchase_void(t->env->store, t->res->record_no);
+	return tap_end(t, TAP_OUT_OF_SERVICE, YKT_E_SAM_ABSENT, 0);
+}
+
 /* DEBIT: once sent, its outcome is either known (TAC and MAC2, or a status
  * word refusing it) or unknown (no answer): the intent then stays grey. */
 static int step_debit(struct tap *t)
@@ -646,6 +656,8 @@ static int step_debit(struct tap *t)
 	struct rapdu r;
 	int rc;
 
+	if (!psam_present(t->env->psam))
+		return tap_psam_gone(t);
 	card_cmd_debit(&a, buf, t->terminal_serial, t->datetime, t->mac1);
 	rc = tap_card(t, &a, &r);
 	if (rc == 0 && r.sw == SW_OK)
@@ -754,6 +766,16 @@ int ykt_tap_finish(const struct ykt_tap_env *env, const struct tap_result *res)
 	return rc < 0 ? rc : r;
 }
 
+/* The PSAM is gone or does not answer: the card gave its TAC, so the
+ * record stands, flagged for the check that cannot happen. */
+static int tap_mac2_unchecked(const struct ykt_tap_env *env, const struct tap_result *res, int err)
+{
+	log_warn("tap", "record %lld: MAC2 not verified (%s); kept and flagged",
+		 (long long)res->record_no, ykt_strerror(err));
+	store_purchase_mac2_unchecked(env->store, res->record_no);
+	return err;
+}
+
 int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *res)
 {
 	int rc;
@@ -761,6 +783,9 @@ int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *
 	/* a recovered purchase's PSAM session is long gone: nothing to check */
 	if (res->outcome != TAP_PAID || res->record_no < 0 || res->recovered)
 		return 0;
+	/* another PSAM in the slot would refuse a MAC2 it never saw */
+	if (!psam_present(env->psam))
+		return tap_mac2_unchecked(env, res, YKT_E_SAM_ABSENT);
 	rc = psam_verify_mac2(env->psam, res->mac2);
 	if (rc == YKT_E_SAM_SW) {
 		log_warn("tap",
@@ -770,7 +795,7 @@ int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *
 		return rc;
 	}
 	if (rc < 0)
-		return rc; /* PSAM unavailable: the verdict stays unchecked */
+		return tap_mac2_unchecked(env, res, rc);
 	return store_purchase_mac2(env->store, res->record_no, MAC2_OK);
 }
 
@@ -783,7 +808,7 @@ int ykt_tap_ready(const struct ykt_tap_env *env, char *why, size_t why_len)
 		snprintf(why, why_len, "store: %s", health.reason);
 		return rc;
 	}
-	if (!psam_ready(env->psam)) {
+	if (!psam_present(env->psam)) {
 		snprintf(why, why_len, "no working PSAM");
 		return YKT_E_SAM_NOT_READY;
 	}

@@ -8,6 +8,7 @@
 #include "params_cli.h"
 #include "config.h"
 #include "log.h"
+#include "uplink.h"
 #include "validator.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -41,6 +42,7 @@ static const struct ykt_command commands[] = {
 	{ "selftest", cmd_selftest, "[-c FILE] [--json]", "check drivers, store, clock" },
 	{ "psam", cmd_psam, "[-c FILE] [swap]", "PSAM slots; a guided swap" },
 	{ "params", cmd_params, "[install PACKAGE] [-c FILE]", "parameter versions; install one" },
+	{ "sync", ykt_sync_main, "[-c FILE] [--daemon]", "upload records, fetch parameters" },
 	{ "config", cmd_config, "check FILE", "check a configuration file" },
 	{ "version", cmd_version, "", "print the version" },
 };

@@ -214,7 +214,14 @@ static void loop_drain_events(struct ykt_loop *loop)
 
 	if (read(loop->evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("loop", "eventfd read: %s", strerror(errno));
-	while (!loop->quit && loop_pop(loop, &ev))
+	/* only the events queued now: a source that posts the next one while
+	 * this one is handled (a card field running a long script) would
+	 * otherwise keep the loop here, and a termination signal or a timer
+	 * would never be seen */
+	pthread_mutex_lock(&loop->lock);
+	n = loop->count;
+	pthread_mutex_unlock(&loop->lock);
+	while (n-- > 0 && !loop->quit && loop_pop(loop, &ev))
 		loop->on_event(loop, &ev, loop->userdata);
 	/* a quit leaves events queued: keep the eventfd readable for the next run */
 	pthread_mutex_lock(&loop->lock);

@@ -35,6 +35,10 @@ static const struct {
 	{ YKT_E_PARAM_KEY, "no usable platform public key" },
 	{ YKT_E_BLACKLISTED, "card is on the blacklist" },
 	{ YKT_E_NOT_WHITELISTED, "card's issuer and city are not on the interconnect whitelist" },
+	{ YKT_E_NET, "platform unreachable or failing" },
+	{ YKT_E_REFUSED, "platform refused, or not trusted" },
+	{ YKT_E_PROTOCOL, "malformed answer from the platform" },
+	{ YKT_E_BUSY, "platform busy: asked to come back later" },
 };
 
 const char *ykt_strerror(int err)

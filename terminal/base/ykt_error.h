@@ -50,6 +50,12 @@ enum ykt_error {
 	YKT_E_PARAM_KEY = -1507,       /* no usable platform public key */
 	YKT_E_BLACKLISTED = -1508,     /* card application serial on the blacklist */
 	YKT_E_NOT_WHITELISTED = -1509, /* issuer + city not on the interconnect whitelist */
+
+	/* the clearing platform, seen from the uplink (-1600 .. -1699) */
+	YKT_E_NET = -1600,	/* no usable answer: network, time-out, 5xx */
+	YKT_E_REFUSED = -1601,	/* TLS verification failed, or the platform refused us */
+	YKT_E_PROTOCOL = -1602, /* the platform's answer is malformed */
+	YKT_E_BUSY = -1603,	/* the platform asked us to come back later */
 };
 
 /* Text for an error code (negative errno or project code). Never NULL,

@@ -78,6 +78,13 @@ int ykt_reader_transceive(struct ykt_reader *r, const uint8_t *capdu, size_t cap
 
 /* ---- the PSAM slot: a good PSAM (MAC1 answered on the PSAM's thread) ---- */
 
+/* the slot cannot tell whether a card is in it: psam.c then learns it
+ * from the commands, as with a reader without a presence switch */
+int ykt_sam_presence(struct ykt_sam *s, uint32_t *ret_insertions)
+{
+	return -EOPNOTSUPP;
+}
+
 int ykt_sam_reset(struct ykt_sam *s, uint8_t *atr, size_t atr_cap, size_t *ret_atr_len)
 {
 	static const uint8_t good_atr[] = { 0x3B, 0x6C, 0x00, 0x00 };
@@ -152,7 +159,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	unlink(path);
 	rmdir(dir);
 	MUST(ykt_clock_new("sim:2026-11-21T09:00:00", &env.clock) == 0);
-	MUST(psam_new(NULL, &env.psam) == 0 && psam_start(env.psam) == 0);
+	MUST(psam_new(NULL, PSAM_DF_MOT, &env.psam) == 0 && psam_start(env.psam) == 0);
 	config_defaults();
 	env.cfg = &cfg;
 	env.clock_floor_unix_s = 0;

@@ -327,7 +327,8 @@ static int lookups_and_flags(const char *dir)
 	CHECK_INT(store_purchase_flag(s, rec.record_no, STORE_FLAG_GREY_UNPROVEN), 0);
 	CHECK_INT(store_purchase_flag(s, rec.record_no, STORE_FLAG_GREY_UNPROVEN), 0);
 	CHECK_INT(store_purchase_get(s, rec.record_no, &got), 0);
-	CHECK_INT(got.flags, STORE_FLAG_GREY_UNPROVEN);
+	CHECK_INT(got.flags, STORE_FLAG_GREY_UNPROVEN |
+				 STORE_FLAG_WAS_GREY); /* the store marks every grey record */
 	CHECK_INT(got.state, STORE_GREY);
 	CHECK_INT(store_purchase_flag(s, 99, STORE_FLAG_GREY_UNPROVEN), -ENOENT);
 	/* a void record no longer holds its card and ATC */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * terminal/base/loop.h: posted events in order across threads, quit codes,
- * timers, file descriptors, termination signals and the bounded queue.
+ * timers, file descriptors, termination signals (also while events keep
+ * coming) and the bounded queue.
  * Every loop that could hang gets a guard timer that quits with GUARD_CODE.
  */
 #include "loop.h"
@@ -225,6 +226,35 @@ static void test_signal(int sig)
 	ykt_loop_free(loop);
 }
 
+/* Each event posts the next one, as the simulated field does through a
+ * long script: a termination signal must still end the loop. */
+static void post_next(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata)
+{
+	struct counter *c = userdata;
+	struct ykt_event next = event_no(0);
+
+	if (++c->seen == 100000)
+		ykt_loop_quit(loop, GUARD_CODE); /* the signal was never seen */
+	else
+		ykt_loop_post(loop, &next);
+}
+
+static void test_signal_while_busy(void)
+{
+	struct counter c = { 0 };
+	struct ykt_loop *loop = NULL;
+	struct ykt_event ev = event_no(0);
+
+	CHECK_INT(ykt_loop_new(post_next, &c, &loop), 0);
+	if (!loop)
+		return;
+	CHECK_INT(ykt_loop_post(loop, &ev), 0);
+	CHECK_INT(raise(SIGTERM), 0);
+	CHECK_INT(ykt_loop_run(loop), 0);
+	CHECK(c.seen < 100, "%d events handled before the signal", c.seen);
+	ykt_loop_free(loop);
+}
+
 static void test_queue_full(void)
 {
 	struct counter c = { .quit_at = 256, .code = 0 };
@@ -259,6 +289,7 @@ int main(void)
 	test_fd();
 	test_signal(SIGTERM);
 	test_signal(SIGINT);
+	test_signal_while_busy();
 	test_queue_full();
 	return check_result();
 }
