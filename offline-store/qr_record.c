@@ -73,6 +73,9 @@ const char store_sql_qr_get[] = "SELECT " Q_NAMES " FROM qr WHERE record_no = ?1
 const char store_sql_qr_all[] = "SELECT " Q_NAMES " FROM qr WHERE ?1 < 0"
 				" OR (verdict = 'ok' AND txn_unix_s >= ?1) ORDER BY record_no";
 
+const char store_sql_qr_upload[] = "SELECT " Q_NAMES " FROM qr WHERE upload_state = 0"
+				   " AND record_no > ?1 ORDER BY record_no LIMIT ?2";
+
 _Static_assert(sizeof(qr_cols) / sizeof(qr_cols[0]) == 30, "the INSERT binds 30 columns");
 
 /* ---- validation ---- */
@@ -223,7 +226,7 @@ static int read_int(sqlite3_stmt *stmt, int i, const struct qr_col *c, char *p)
 	return 0;
 }
 
-static int qr_read(sqlite3_stmt *stmt, struct ykt_qr_record *ret)
+int store_qr_read(sqlite3_stmt *stmt, struct ykt_qr_record *ret)
 {
 	struct ykt_qr_record r = { 0 };
 	int rc = 0;
@@ -306,7 +309,7 @@ int store_qr_get(struct ykt_store *store, int64_t record_no, struct ykt_qr_recor
 	sqlite3_bind_int64(stmt, 1, record_no);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		r = qr_read(stmt, ret);
+		r = store_qr_read(stmt, ret);
 	else if (rc != SQLITE_DONE)
 		r = store_sqlite_error(store->db, rc, "read QR record", NULL, 0);
 	store_stmt_release(stmt);
@@ -327,7 +330,7 @@ int store_qr_foreach(struct ykt_store *store, int64_t charged_since,
 		return -EBUSY;
 	sqlite3_bind_int64(stmt, 1, charged_since);
 	while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		r = qr_read(stmt, &rec);
+		r = store_qr_read(stmt, &rec);
 		if (r == 0)
 			r = cb(&rec, userdata);
 	}

@@ -352,10 +352,10 @@ int store_qr_foreach(struct ykt_store *store, int64_t charged_since,
  *
  * A record is uploadable while its upload_state is UPLOAD_PENDING and it is
  * a complete or grey purchase, a void purchase that was grey once (the
- * platform may hold its grey form and must hear that no debit happened), or
- * an event.  An intent (a tap in progress) is never uploaded.  A grey record
- * completed by recovery, or voided, becomes pending again even when its grey
- * form was acknowledged, and is sent again: the platform updates it.
+ * platform may hold its grey form and must hear that no debit happened), an
+ * event, or a QR code record (charged or refused).  An intent (a tap in progress) is never
+ * uploaded.  A grey record completed by recovery, or voided, becomes pending again even when its
+ * grey form was acknowledged, and is sent again: the platform updates it.
  *
  * These calls are for the uplink process.  Its handle should have a busy
  * timeout of its own (it may wait; the reader loop must not): every write
@@ -365,89 +365,93 @@ int store_qr_foreach(struct ykt_store *store, int64_t charged_since,
 enum store_item_kind {
 	STORE_ITEM_PURCHASE = 1,
 	STORE_ITEM_EVENT = 2,
+	STORE_ITEM_QR = 3,
 };
 
- struct store_upload_item {
-	 enum store_item_kind kind;
-	 int64_t record_no;
-	 const struct ykt_purchase_record *purchase; /* STORE_ITEM_PURCHASE, else NULL */
-	 const struct ykt_event_record *event;	     /* STORE_ITEM_EVENT, else NULL */
- };
+struct store_upload_item {
+	enum store_item_kind kind;
+	int64_t record_no;
+	const struct ykt_purchase_record *purchase; /* STORE_ITEM_PURCHASE, else NULL */
+	const struct ykt_event_record *event;	    /* STORE_ITEM_EVENT, else NULL */
+	const struct ykt_qr_record *qr;		    /* STORE_ITEM_QR, else NULL */
+};
 
- /* Call cb for each uploadable record with record_no > after_record_no, in
-  * record_no order (purchases and events merged), at most max_records.  The
-  * item and what it points to live only for the call.  cb returns 0 to go on,
-  * > 0 to stop (the walk then returns 0), < 0 to stop with that error.  cb
-  * must not write to the store.  -EBUSY when called from inside cb. */
- int store_upload_foreach(struct ykt_store *store, int64_t after_record_no, size_t max_records,
-			  int (*cb)(const struct store_upload_item *item, void *userdata),
-			  void *userdata);
+/* Call cb for each uploadable record with record_no > after_record_no, in
+ * record_no order (purchases, events and QR records merged), at most
+ * max_records.  The
+ * item and what it points to live only for the call.  cb returns 0 to go on,
+ * > 0 to stop (the walk then returns 0), < 0 to stop with that error.  cb
+ * must not write to the store.  -EBUSY when called from inside cb. */
+int store_upload_foreach(struct ykt_store *store, int64_t after_record_no, size_t max_records,
+			 int (*cb)(const struct store_upload_item *item, void *userdata),
+			 void *userdata);
 
- /* The platform's answer for one record. */
- struct store_upload_answer {
-	 enum store_item_kind kind;
-	 int64_t record_no;
-	 int sent_state;     /* purchases: the state that was sent (enum store_record_state) */
-	 int verdict;	     /* UPLOAD_ACCEPTED, UPLOAD_DUPLICATE or UPLOAD_REJECTED */
-	 const char *reason; /* rejected: the platform's reason (cut to 200 bytes); or NULL */
-	 bool applied;	     /* out: the answer changed the record */
- };
+/* The platform's answer for one record. */
+struct store_upload_answer {
+	enum store_item_kind kind;
+	int64_t record_no;
+	int sent_state;	    /* purchases: the state that was sent (enum store_record_state) */
+	int verdict;	    /* UPLOAD_ACCEPTED, UPLOAD_DUPLICATE or UPLOAD_REJECTED */
+	const char *reason; /* rejected: the platform's reason (cut to 200 bytes); or NULL */
+	bool applied;	    /* out: the answer changed the record */
+};
 
 #define STORE_UPLOAD_REASON_MAX 200
- /* Most answers store_upload_apply() takes at once: one short transaction
-  * (a few microseconds of the write lock per answer). */
+/* Most answers store_upload_apply() takes at once: one short transaction
+ * (a few microseconds of the write lock per answer). */
 #define STORE_UPLOAD_APPLY_MAX	1000
 
- /* Record n answers (n <= STORE_UPLOAD_APPLY_MAX) in one transaction (durable
-  * on return unless the handle commits lazily).  An answer changes a record only while it is still
-  * pending and, for a purchase, still in the state that was sent: a grey record completed while its
-  * grey form was on the way stays pending and goes again.  Rejected records are quarantined with
-  * the reason (never deleted, never picked up again by store_upload_foreach()).  ret_changed (may
-  * be NULL) counts the records changed and each answer's applied says whether it changed its record
-  * (both written on success).  -EINVAL for a bad verdict, kind or n. */
- int store_upload_apply(struct ykt_store *store, struct store_upload_answer *answers, size_t n,
-			int64_t now_ms, size_t *ret_changed);
+/* Record n answers (n <= STORE_UPLOAD_APPLY_MAX) in one transaction (durable
+ * on return unless the handle commits lazily).  An answer changes a record only while it is still
+ * pending and, for a purchase, still in the state that was sent: a grey record completed while its
+ * grey form was on the way stays pending and goes again.  Rejected records are quarantined with the
+ * reason (never deleted, never picked up again by store_upload_foreach()).  ret_changed (may be
+ * NULL) counts the records changed and each answer's applied says whether it changed its record
+ * (both written on success).  -EINVAL for a bad verdict, kind or n. */
+int store_upload_apply(struct ykt_store *store, struct store_upload_answer *answers, size_t n,
+		       int64_t now_ms, size_t *ret_changed);
 
- /* Delete at most max_rows (1..STORE_UPLOAD_PRUNE_MAX) records the platform
-  * acknowledged (accepted or duplicate) before acked_before_ms, oldest first.
-  * They are looked for outside any write transaction and deleted by number
-  * in one short transaction.  Never a pending or rejected record, and never
-  * the newest purchase (its time anchors the clock check).  *ret_deleted
-  * says how many went; call again while it equals max_rows. */
+/* Delete at most max_rows (1..STORE_UPLOAD_PRUNE_MAX) records the platform
+ * acknowledged (accepted or duplicate) before acked_before_ms, oldest first.
+ * They are looked for outside any write transaction and deleted by number
+ * in one short transaction.  Never a pending or rejected record, and never
+ * the newest purchase (its time anchors the clock check).  *ret_deleted
+ * says how many went; call again while it equals max_rows. */
 #define STORE_UPLOAD_PRUNE_MAX 10000
- int store_upload_prune(struct ykt_store *store, int64_t acked_before_ms, size_t max_rows,
-			size_t *ret_deleted);
+int store_upload_prune(struct ykt_store *store, int64_t acked_before_ms, size_t max_rows,
+		       size_t *ret_deleted);
 
- /* What the uplink reports in its heartbeat and summary. */
- struct store_upload_status {
-	 int64_t pending_purchases; /* uploadable purchases not acknowledged yet */
-	 int64_t pending_grey;	    /* of which grey */
-	 int64_t pending_events;
-	 int64_t rejected_purchases, rejected_events; /* quarantined */
-	 int64_t acked_purchases, acked_events;	      /* accepted or duplicate, kept */
-	 int64_t intents;			      /* taps in progress (not uploadable) */
-	 int64_t oldest_pending_unix_s;		      /* transaction / event time; 0 none */
-	 int64_t last_txn_unix_s;		      /* newest purchase; 0 none */
-	 char psam_terminal_nos[4][13];		      /* newest first, as recorded */
-	 size_t n_psam;
-	 uint64_t free_bytes; /* for an unprivileged writer, in the store's directory */
- };
- int store_upload_status(struct ykt_store *store, struct store_upload_status *ret);
+/* What the uplink reports in its heartbeat and summary. */
+struct store_upload_status {
+	int64_t pending_purchases; /* uploadable purchases not acknowledged yet */
+	int64_t pending_grey;	   /* of which grey */
+	int64_t pending_events;
+	int64_t pending_qr, rejected_qr, acked_qr;   /* QR code records */
+	int64_t rejected_purchases, rejected_events; /* quarantined */
+	int64_t acked_purchases, acked_events;	     /* accepted or duplicate, kept */
+	int64_t intents;			     /* taps in progress (not uploadable) */
+	int64_t oldest_pending_unix_s;		     /* transaction / event time; 0 none */
+	int64_t last_txn_unix_s;		     /* newest purchase; 0 none */
+	char psam_terminal_nos[4][13];		     /* newest first, as recorded */
+	size_t n_psam;
+	uint64_t free_bytes; /* for an unprivileged writer, in the store's directory */
+};
+int store_upload_status(struct ykt_store *store, struct store_upload_status *ret);
 
- /* One quarantined (rejected) record, for the operator. */
- struct store_quarantined {
-	 enum store_item_kind kind;
-	 int64_t record_no;
-	 int64_t upload_ms;
-	 char reason[STORE_UPLOAD_REASON_MAX + 1];
- };
- /* Every quarantined record in record_no order; cb as for
-  * store_purchase_foreach() (no nested walk). */
- int store_quarantine_foreach(struct ykt_store *store,
-			      int (*cb)(const struct store_quarantined *q, void *userdata),
-			      void *userdata);
- /* An operator's decision to send rejected records again: record_no, or 0
-  * for every one.  *ret_n (may be NULL) says how many became pending. */
- int store_quarantine_release(struct ykt_store *store, int64_t record_no, size_t *ret_n);
+/* One quarantined (rejected) record, for the operator. */
+struct store_quarantined {
+	enum store_item_kind kind;
+	int64_t record_no;
+	int64_t upload_ms;
+	char reason[STORE_UPLOAD_REASON_MAX + 1];
+};
+/* Every quarantined record in record_no order; cb as for
+ * store_purchase_foreach() (no nested walk). */
+int store_quarantine_foreach(struct ykt_store *store,
+			     int (*cb)(const struct store_quarantined *q, void *userdata),
+			     void *userdata);
+/* An operator's decision to send rejected records again: record_no, or 0
+ * for every one.  *ret_n (may be NULL) says how many became pending. */
+int store_quarantine_release(struct ykt_store *store, int64_t record_no, size_t *ret_n);
 
 #endif

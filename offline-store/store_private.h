@@ -176,6 +176,12 @@ void store_upload_close(struct ykt_store *store);
 extern const char store_sql_qr_insert[];
 extern const char store_sql_qr_get[];
 extern const char store_sql_qr_all[];
+/* ?1 after this record number, ?2 at most this many pending QR records */
+extern const char store_sql_qr_upload[];
+
+/* Read a row of a QR SELECT into ret (written only on success).
+ * YKT_E_STORE_CORRUPT if a value does not fit its field. */
+int store_qr_read(sqlite3_stmt *stmt, struct ykt_qr_record *ret);
 
 /* ---- purchase_check.c ---- */
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the uplink process needs from the store: the records waiting for the
- * platform, the platform's per-record answers, the purge of acknowledged
- * records after the retention period, the quarantine of rejected ones and
- * the counts its heartbeat reports.
+ * platform (purchases, events, QR code records), the platform's per-record answers, the purge of
+ * acknowledged records after the retention period, the quarantine of rejected ones and the counts
+ * its heartbeat reports.
  *
  * The reader loop shares the database and has a tap budget of a few hundred
  * milliseconds, of which it waits at most its busy timeout (50 ms) for the
@@ -27,18 +27,24 @@
 enum upload_stmt {
 	UP_PURCHASES,
 	UP_EVENTS,
+	UP_QR,
 	UP_ANSWER_PURCHASE,
 	UP_ANSWER_EVENT,
+	UP_ANSWER_QR,
 	UP_PRUNE_FIND_PURCHASES,
 	UP_PRUNE_FIND_EVENTS,
+	UP_PRUNE_FIND_QR,
 	UP_PRUNE_PURCHASE,
 	UP_PRUNE_EVENT,
+	UP_PRUNE_QR,
 	UP_STATUS_PURCHASES,
 	UP_STATUS_EVENTS,
+	UP_STATUS_QR,
 	UP_PSAMS,
 	UP_QUARANTINE,
 	UP_RELEASE_PURCHASES,
 	UP_RELEASE_EVENTS,
+	UP_RELEASE_QR,
 	UP__COUNT
 };
 
@@ -50,12 +56,15 @@ struct store_upload_stmts {
 static const char *const upload_sql[UP__COUNT] = {
 	[UP_PURCHASES] = store_sql_purchase_upload,
 	[UP_EVENTS] = store_sql_event_upload,
+	[UP_QR] = store_sql_qr_upload,
 	/* only while still pending and still in the state that was sent */
 	[UP_ANSWER_PURCHASE] = "UPDATE purchase SET upload_state = ?2, upload_reason = ?3,"
 			       " upload_ms = ?4 WHERE record_no = ?1 AND upload_state = 0"
 			       " AND state = ?5 AND " STORE_SQL_UPLOADABLE,
 	[UP_ANSWER_EVENT] = "UPDATE event SET upload_state = ?2, upload_reason = ?3,"
 			    " upload_ms = ?4 WHERE record_no = ?1 AND upload_state = 0",
+	[UP_ANSWER_QR] = "UPDATE qr SET upload_state = ?2, upload_reason = ?3,"
+			 " upload_ms = ?4 WHERE record_no = ?1 AND upload_state = 0",
 	/* found in a read transaction, deleted by number in a short write
 	 * transaction that checks again: the scan never holds the write lock.
 	 * The newest purchase stays: its time is what the clock is checked
@@ -66,11 +75,17 @@ static const char *const upload_sql[UP__COUNT] = {
 				    " ORDER BY record_no LIMIT ?2",
 	[UP_PRUNE_FIND_EVENTS] = "SELECT record_no FROM event WHERE upload_state IN (1, 2)"
 				 " AND upload_ms < ?1 ORDER BY record_no LIMIT ?2",
+	/* the newest QR record stays too: it counts in the clock check */
+	[UP_PRUNE_FIND_QR] = "SELECT record_no FROM qr WHERE upload_state IN (1, 2)"
+			     " AND upload_ms < ?1 AND record_no < (SELECT max(record_no) FROM qr)"
+			     " ORDER BY record_no LIMIT ?2",
 	[UP_PRUNE_PURCHASE] = "DELETE FROM purchase WHERE record_no = ?1 AND upload_state IN (1, 2)"
 			      " AND upload_ms < ?2"
 			      " AND record_no < (SELECT max(record_no) FROM purchase)",
 	[UP_PRUNE_EVENT] = "DELETE FROM event WHERE record_no = ?1 AND upload_state IN (1, 2)"
 			   " AND upload_ms < ?2",
+	[UP_PRUNE_QR] = "DELETE FROM qr WHERE record_no = ?1 AND upload_state IN (1, 2)"
+			" AND upload_ms < ?2 AND record_no < (SELECT max(record_no) FROM qr)",
 	[UP_STATUS_PURCHASES] =
 	    "SELECT coalesce(sum(upload_state = 0 AND " STORE_SQL_UPLOADABLE "), 0),"
 	    " coalesce(sum(upload_state = 0 AND state = 2), 0),"
@@ -83,17 +98,26 @@ static const char *const upload_sql[UP__COUNT] = {
 			     " coalesce(sum(upload_state IN (1, 2)), 0),"
 			     " coalesce(min(CASE WHEN upload_state = 0 THEN event_unix_s END), 0)"
 			     " FROM event",
+	[UP_STATUS_QR] = "SELECT coalesce(sum(upload_state = 0), 0),"
+			 " coalesce(sum(upload_state = 3), 0),"
+			 " coalesce(sum(upload_state IN (1, 2)), 0),"
+			 " coalesce(min(CASE WHEN upload_state = 0 THEN txn_unix_s END), 0)"
+			 " FROM qr",
 	[UP_PSAMS] = "SELECT psam_terminal_no FROM purchase GROUP BY psam_terminal_no"
 		     " ORDER BY max(record_no) DESC LIMIT 4",
 	[UP_QUARANTINE] = "SELECT 1, record_no, coalesce(upload_ms, 0), coalesce(upload_reason, '')"
 			  " FROM purchase WHERE upload_state = 3"
 			  " UNION ALL SELECT 2, record_no, coalesce(upload_ms, 0),"
 			  " coalesce(upload_reason, '') FROM event WHERE upload_state = 3"
+			  " UNION ALL SELECT 3, record_no, coalesce(upload_ms, 0),"
+			  " coalesce(upload_reason, '') FROM qr WHERE upload_state = 3"
 			  " ORDER BY 2",
 	[UP_RELEASE_PURCHASES] = "UPDATE purchase SET upload_state = 0, upload_reason = NULL"
 				 " WHERE upload_state = 3 AND (?1 = 0 OR record_no = ?1)",
 	[UP_RELEASE_EVENTS] = "UPDATE event SET upload_state = 0, upload_reason = NULL"
 			      " WHERE upload_state = 3 AND (?1 = 0 OR record_no = ?1)",
+	[UP_RELEASE_QR] = "UPDATE qr SET upload_state = 0, upload_reason = NULL"
+			  " WHERE upload_state = 3 AND (?1 = 0 OR record_no = ?1)",
 };
 
 void store_upload_close(struct ykt_store *store)
@@ -203,17 +227,59 @@ static int emit_event(struct ykt_store *store, struct walk_side *w,
 	return side_step(store, w, "walk pending events");
 }
 
-static int walk_merge(struct ykt_store *store, struct walk_side *p, struct walk_side *e, size_t max,
+static int emit_qr(struct ykt_store *store, struct walk_side *w,
+		   int (*cb)(const struct store_upload_item *, void *), void *userdata)
+{
+	struct ykt_qr_record *rec = malloc(sizeof(*rec)); /* the code: half a KiB */
+	struct store_upload_item item = { .kind = STORE_ITEM_QR };
+	int r;
+
+	if (!rec)
+		return -ENOMEM;
+	r = store_qr_read(w->stmt, rec);
+	if (r == 0) {
+		item.record_no = rec->record_no;
+		item.qr = rec;
+		r = cb(&item, userdata);
+	}
+	free(rec);
+	if (r != 0)
+		return r;
+	return side_step(store, w, "walk pending QR records");
+}
+
+/* The pending records of each table, merged by record number. */
+enum { SIDE_PURCHASES, SIDE_EVENTS, SIDE_QR, N_SIDES };
+
+static const struct walk_table {
+	enum upload_stmt stmt;
+	const char *what;
+	int (*emit)(struct ykt_store *store, struct walk_side *w,
+		    int (*cb)(const struct store_upload_item *, void *), void *userdata);
+} walk_tables[N_SIDES] = {
+	[SIDE_PURCHASES] = { UP_PURCHASES, "walk pending purchases", emit_purchase },
+	[SIDE_EVENTS] = { UP_EVENTS, "walk pending events", emit_event },
+	[SIDE_QR] = { UP_QR, "walk pending QR records", emit_qr },
+};
+
+/* The side whose row has the lowest record number; -1 when all are done. */
+static int walk_next(const struct walk_side *sides)
+{
+	int best = -1;
+
+	for (int i = 0; i < N_SIDES; i++)
+		if (sides[i].has_row && (best < 0 || sides[i].record_no < sides[best].record_no))
+			best = i;
+	return best;
+}
+
+static int walk_merge(struct ykt_store *store, struct walk_side *sides, size_t max,
 		      int (*cb)(const struct store_upload_item *, void *), void *userdata)
 {
-	int r = 0;
+	int r = 0, i;
 
-	for (size_t n = 0; r == 0 && n < max && (p->has_row || e->has_row); n++) {
-		if (p->has_row && (!e->has_row || p->record_no < e->record_no))
-			r = emit_purchase(store, p, cb, userdata);
-		else
-			r = emit_event(store, e, cb, userdata);
-	}
+	for (size_t n = 0; r == 0 && n < max && (i = walk_next(sides)) >= 0; n++)
+		r = walk_tables[i].emit(store, &sides[i], cb, userdata);
 	return r > 0 ? 0 : r;
 }
 
@@ -221,7 +287,7 @@ int store_upload_foreach(struct ykt_store *store, int64_t after_record_no, size_
 			 int (*cb)(const struct store_upload_item *item, void *userdata),
 			 void *userdata)
 {
-	struct walk_side p = { 0 }, e = { 0 };
+	struct walk_side sides[N_SIDES] = { 0 };
 	int r;
 
 	if (!store || !cb || max_records == 0 || max_records > INT32_MAX)
@@ -232,17 +298,15 @@ int store_upload_foreach(struct ykt_store *store, int64_t after_record_no, size_
 	if (store->upload->walking)
 		return -EBUSY;
 	store->upload->walking = true;
-	/* both sides read in the one read transaction of this connection, so
+	/* every side reads in the one read transaction of this connection, so
 	 * they see the same snapshot of the file */
-	r = side_start(store, &p, UP_PURCHASES, after_record_no, max_records,
-		       "walk pending purchases");
+	for (int i = 0; r == 0 && i < N_SIDES; i++)
+		r = side_start(store, &sides[i], walk_tables[i].stmt, after_record_no, max_records,
+			       walk_tables[i].what);
 	if (r == 0)
-		r = side_start(store, &e, UP_EVENTS, after_record_no, max_records,
-			       "walk pending events");
-	if (r == 0)
-		r = walk_merge(store, &p, &e, max_records, cb, userdata);
-	store_stmt_release(up_stmt(store, UP_PURCHASES));
-	store_stmt_release(up_stmt(store, UP_EVENTS));
+		r = walk_merge(store, sides, max_records, cb, userdata);
+	for (int i = 0; i < N_SIDES; i++)
+		store_stmt_release(up_stmt(store, walk_tables[i].stmt));
 	store->upload->walking = false;
 	return r;
 }
@@ -256,7 +320,7 @@ static bool answer_valid(const struct store_upload_answer *a)
 	if (a->verdict != UPLOAD_ACCEPTED && a->verdict != UPLOAD_DUPLICATE &&
 	    a->verdict != UPLOAD_REJECTED)
 		return false;
-	if (a->kind == STORE_ITEM_EVENT)
+	if (a->kind == STORE_ITEM_EVENT || a->kind == STORE_ITEM_QR)
 		return true;
 	return a->kind == STORE_ITEM_PURCHASE &&
 	       (a->sent_state == STORE_COMPLETE || a->sent_state == STORE_GREY ||
@@ -284,7 +348,9 @@ static int apply_one(struct ykt_store *store, struct store_upload_answer *a, int
 		     size_t *changed)
 {
 	bool purchase = a->kind == STORE_ITEM_PURCHASE;
-	sqlite3_stmt *stmt = up_stmt(store, purchase ? UP_ANSWER_PURCHASE : UP_ANSWER_EVENT);
+	sqlite3_stmt *stmt = up_stmt(store, purchase		       ? UP_ANSWER_PURCHASE
+					    : a->kind == STORE_ITEM_QR ? UP_ANSWER_QR
+								       : UP_ANSWER_EVENT);
 	char reason[STORE_UPLOAD_REASON_MAX + 1];
 	int r;
 
@@ -364,23 +430,30 @@ static int prune_delete(struct ykt_store *store, enum upload_stmt which, int64_t
 	return r;
 }
 
-static int prune_found(struct ykt_store *store, const int64_t *nos, size_t n_purchases, size_t n,
+/* nos holds the purchases found, then the events, then the QR records:
+ * ends[k] is where table k's numbers end. */
+static int prune_found(struct ykt_store *store, const int64_t *nos, const size_t ends[3],
 		       int64_t before_ms, size_t *deleted)
 {
+	static const enum upload_stmt del[3] = { UP_PRUNE_PURCHASE, UP_PRUNE_EVENT, UP_PRUNE_QR };
 	int r = store_tx_begin(store);
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = prune_delete(store, i < n_purchases ? UP_PRUNE_PURCHASE : UP_PRUNE_EVENT,
-				 nos[i], before_ms, deleted);
+	for (size_t i = 0, k = 0; r == 0 && i < ends[2]; i++) {
+		while (i >= ends[k])
+			k++;
+		r = prune_delete(store, del[k], nos[i], before_ms, deleted);
+	}
 	return store_tx_end(store, r);
 }
 
 int store_upload_prune(struct ykt_store *store, int64_t acked_before_ms, size_t max_rows,
 		       size_t *ret_deleted)
 {
-	size_t n = 0, n_purchases, deleted = 0;
+	static const enum upload_stmt find[3] = { UP_PRUNE_FIND_PURCHASES, UP_PRUNE_FIND_EVENTS,
+						  UP_PRUNE_FIND_QR };
+	size_t n = 0, ends[3], deleted = 0;
 	int64_t *nos;
 	int r;
 
@@ -392,12 +465,13 @@ int store_upload_prune(struct ykt_store *store, int64_t acked_before_ms, size_t 
 	nos = malloc(max_rows * sizeof(*nos));
 	if (!nos)
 		return -ENOMEM;
-	r = prune_find(store, UP_PRUNE_FIND_PURCHASES, acked_before_ms, max_rows, nos, &n);
-	n_purchases = n;
-	if (r == 0 && n < max_rows)
-		r = prune_find(store, UP_PRUNE_FIND_EVENTS, acked_before_ms, max_rows, nos, &n);
+	for (int k = 0; k < 3; k++) {
+		if (r == 0 && n < max_rows)
+			r = prune_find(store, find[k], acked_before_ms, max_rows, nos, &n);
+		ends[k] = n;
+	}
 	if (r == 0 && n > 0)
-		r = prune_found(store, nos, n_purchases, n, acked_before_ms, &deleted);
+		r = prune_found(store, nos, ends, acked_before_ms, &deleted);
 	free(nos);
 	if (r == 0) {
 		*ret_deleted = deleted;
@@ -445,6 +519,24 @@ static int status_events(struct ykt_store *store, struct store_upload_status *s)
 	return rc == SQLITE_ROW ? 0 : store_sqlite_error(store->db, rc, "upload status", NULL, 0);
 }
 
+static int status_qr(struct ykt_store *store, struct store_upload_status *s)
+{
+	sqlite3_stmt *stmt = up_stmt(store, UP_STATUS_QR);
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW) {
+		int64_t oldest = sqlite3_column_int64(stmt, 3);
+
+		s->pending_qr = sqlite3_column_int64(stmt, 0);
+		s->rejected_qr = sqlite3_column_int64(stmt, 1);
+		s->acked_qr = sqlite3_column_int64(stmt, 2);
+		if (oldest && (!s->oldest_pending_unix_s || oldest < s->oldest_pending_unix_s))
+			s->oldest_pending_unix_s = oldest;
+	}
+	store_stmt_release(stmt);
+	return rc == SQLITE_ROW ? 0 : store_sqlite_error(store->db, rc, "upload status", NULL, 0);
+}
+
 static int status_psams(struct ykt_store *store, struct store_upload_status *s)
 {
 	sqlite3_stmt *stmt = up_stmt(store, UP_PSAMS);
@@ -483,6 +575,8 @@ int store_upload_status(struct ykt_store *store, struct store_upload_status *ret
 	if (r == 0)
 		r = status_events(store, &s);
 	if (r == 0)
+		r = status_qr(store, &s);
+	if (r == 0)
 		r = status_psams(store, &s);
 	if (r < 0)
 		return r;
@@ -499,7 +593,7 @@ static int quarantine_read(sqlite3_stmt *stmt, struct store_quarantined *q)
 	int n = sqlite3_column_bytes(stmt, 3);
 
 	memset(q, 0, sizeof(*q));
-	q->kind = sqlite3_column_int(stmt, 0) == 1 ? STORE_ITEM_PURCHASE : STORE_ITEM_EVENT;
+	q->kind = (enum store_item_kind)sqlite3_column_int(stmt, 0);
 	q->record_no = sqlite3_column_int64(stmt, 1);
 	q->upload_ms = sqlite3_column_int64(stmt, 2);
 	if (!t || n < 0 || n > STORE_UPLOAD_REASON_MAX)
@@ -548,7 +642,7 @@ int store_quarantine_release(struct ykt_store *store, int64_t record_no, size_t 
 	r = store_tx_begin(store);
 	if (r < 0)
 		return r;
-	for (int i = UP_RELEASE_PURCHASES; r == 0 && i <= UP_RELEASE_EVENTS; i++) {
+	for (int i = UP_RELEASE_PURCHASES; r == 0 && i <= UP_RELEASE_QR; i++) {
 		sqlite3_stmt *stmt = up_stmt(store, (enum upload_stmt)i);
 
 		sqlite3_bind_int64(stmt, 1, record_no);

@@ -42,7 +42,8 @@ static struct json_object *backlog_json(const struct store_upload_status *st)
 	e |= put_int(o, "purchases", st->pending_purchases);
 	e |= put_int(o, "grey", st->pending_grey);
 	e |= put_int(o, "events", st->pending_events);
-	e |= put_int(o, "rejected", st->rejected_purchases + st->rejected_events);
+	e |= put_int(o, "qr", st->pending_qr);
+	e |= put_int(o, "rejected", st->rejected_purchases + st->rejected_events + st->rejected_qr);
 	e |= put_int(o, "intents", st->intents);
 	e |= put_int(o, "oldest_pending_unix_s", st->oldest_pending_unix_s);
 	if (e) {

@@ -263,7 +263,7 @@ static int pending_count(struct ykt_uplink *u, struct uplink_summary *s, int64_t
 	if (r < 0)
 		uplink_fail(u, s, UPLINK_STOP_STORE, "store: %s", ykt_strerror(r));
 	else
-		*ret = st.pending_purchases + st.pending_events;
+		*ret = st.pending_purchases + st.pending_events + st.pending_qr;
 	return r;
 }
 

@@ -169,6 +169,52 @@ static int event_json(const struct ykt_event_record *ev, struct json_object *o)
 	return e ? -ENOMEM : 0;
 }
 
+/* A QR code record: the full code for clearing (hex), the validator's
+ * verdict, the fare, and what it read from the code (docs/uplink-protocol.md). */
+static int qr_code_json(const struct ykt_qr_record *q, struct json_object *o)
+{
+	char *hex = malloc(2 * q->code_len + 1);
+	int e = hex ? 0 : -ENOMEM;
+
+	if (e == 0 && ykt_hex_encode(q->code, q->code_len, hex, 2 * q->code_len + 1) < 0)
+		e = -EINVAL;
+	if (e == 0)
+		e = add_str(o, "code", hex);
+	free(hex);
+	if (e == 0)
+		e = add_hex(o, "code_sha256", q->code_sha256, 32);
+	return e;
+}
+
+static int qr_json(const struct ykt_qr_record *q, struct json_object *o)
+{
+	int e = 0;
+
+	e |= add_str(o, "type", "qr");
+	e |= add_int(o, "record_no", q->record_no);
+	e |= add_str(o, "device_id", q->device_id);
+	e |= add_str(o, "verdict", q->verdict);
+	e |= add_int(o, "version", q->version);
+	e |= add_str(o, "user_account", q->user_account);
+	e |= add_str(o, "payment_account", q->payment_account);
+	e |= add_int(o, "account_type", q->account_type);
+	e |= add_int(o, "card_type", q->card_type);
+	e |= add_int(o, "amount_fen", q->amount_fen);
+	e |= add_int(o, "nominal_fen", q->nominal_fen);
+	e |= add_int(o, "discount_fen", q->discount_fen);
+	e |= add_str(o, "txn_time", q->txn_time);
+	e |= add_int(o, "industry", q->industry);
+	e |= add_str(o, "line", q->line);
+	e |= add_str(o, "direction", q->direction);
+	e |= add_str(o, "vehicle", q->vehicle);
+	e |= add_str(o, "station", q->station);
+	e |= add_str(o, "operator_code", q->operator_code);
+	e |= add_int(o, "created_ms", q->created_ms);
+	if (e)
+		return -ENOMEM;
+	return qr_code_json(q, o);
+}
+
 int uplink_json_record(const struct store_upload_item *item, struct json_object **ret)
 {
 	struct json_object *o = json_object_new_object();
@@ -180,6 +226,8 @@ int uplink_json_record(const struct store_upload_item *item, struct json_object 
 		r = purchase_json(item->purchase, o);
 	else if (item->kind == STORE_ITEM_EVENT && item->event)
 		r = event_json(item->event, o);
+	else if (item->kind == STORE_ITEM_QR && item->qr)
+		r = qr_json(item->qr, o);
 	else
 		r = -EINVAL;
 	if (r < 0) {

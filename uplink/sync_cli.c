@@ -114,7 +114,10 @@ static int print_quarantined(const struct store_quarantined *q, void *userdata)
 	int *n = userdata;
 
 	printf("%6lld %-8s %s\n", (long long)q->record_no,
-	       q->kind == STORE_ITEM_PURCHASE ? "purchase" : "event", q->reason);
+	       q->kind == STORE_ITEM_PURCHASE ? "purchase"
+	       : q->kind == STORE_ITEM_QR     ? "qr"
+					      : "event",
+	       q->reason);
 	(*n)++;
 	return 0;
 }

@@ -352,8 +352,8 @@ static int final_counts(struct ykt_uplink *u, struct uplink_summary *s)
 		uplink_fail(u, s, UPLINK_STOP_STORE, "store: %s", ykt_strerror(r));
 		return r;
 	}
-	s->remaining = st.pending_purchases + st.pending_events;
-	s->rejected_total = st.rejected_purchases + st.rejected_events;
+	s->remaining = st.pending_purchases + st.pending_events + st.pending_qr;
+	s->rejected_total = st.rejected_purchases + st.rejected_events + st.rejected_qr;
 	return 0;
 }
 

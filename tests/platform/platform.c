@@ -407,6 +407,8 @@ static enum MHD_Result answer_records(struct platform *p, struct MHD_Connection 
 	p->stats.rejected += a.rejected;
 	p->stats.tac_verified += a.tac_verified;
 	p->stats.tac_failed += a.tac_failed;
+	p->stats.qr_verified += a.qr_verified;
+	p->stats.qr_failed += a.qr_failed;
 	if (a.status == 403)
 		p->stats.refused++;
 	pthread_mutex_unlock(&p->lock);
@@ -744,8 +746,8 @@ int platform_start(const struct platform_options *opts, struct platform **ret, c
 	pthread_mutex_init(&p->lock, NULL);
 	r = load_tls(p, errbuf, errbuf_len);
 	if (r == 0)
-		r = platform_book_open(opts->db_path, opts->keys_path, &p->book, errbuf,
-				       errbuf_len);
+		r = platform_book_open(opts->db_path, opts->keys_path, opts->qr_roots_path,
+				       &p->book, errbuf, errbuf_len);
 	if (r == 0)
 		r = start_mhd(p, errbuf, errbuf_len);
 	if (r < 0) {

@@ -9,6 +9,8 @@
  * purchase's TAC with the test issuer keys (the simulator's key files,
  * 3DES or SM4 by the record's algorithm id); de-duplicates purchases on PSAM
  * terminal number + PSAM serial and events on device id + record number;
+ * recomputes every charged T-Union QR code's SM2 signature chain with its
+ * test root keys (and refuses a code charged twice, on any device);
  * keeps what it accepts in its own SQLite database; serves parameter
  * packages from a directory; and misbehaves on request (enum platform_fault)
  * so that the uplink's recovery can be tested.
@@ -31,9 +33,12 @@ struct platform_options {
 	const char *db_path;		  /* its own SQLite database (created) */
 	const char *keys_path;		  /* issuer test keys (tests/data/keys/...) */
 	const char *params_dir;		  /* packages KIND-VERSION.pkg; NULL: none */
-	uint16_t port;			  /* 0: any free port on 127.0.0.1 */
-	int slow_ms;			  /* PLATFORM_FAULT_SLOW: delay before answering */
-	int retry_after_s;		  /* PLATFORM_FAULT_429: Retry-After */
+	/* QR root keys, one per line "VERSION INDEX EXPIRY KEY" as [qr]
+	 * root_key takes them (docs/qr.md); NULL: every charged code refused */
+	const char *qr_roots_path;
+	uint16_t port;	   /* 0: any free port on 127.0.0.1 */
+	int slow_ms;	   /* PLATFORM_FAULT_SLOW: delay before answering */
+	int retry_after_s; /* PLATFORM_FAULT_429: Retry-After */
 };
 
 /* What a POST /v1/records request gets instead of a plain answer. */
@@ -81,7 +86,8 @@ struct platform_stats {
 	uint64_t faults[PLATFORM_FAULT__COUNT];
 	uint64_t accepted, duplicates, rejected; /* answers given (also those lost) */
 	uint64_t tac_verified, tac_failed;
-	uint64_t refused; /* requests refused with 403 */
+	uint64_t qr_verified, qr_failed; /* charged QR codes whose chain did (not) verify */
+	uint64_t refused;		 /* requests refused with 403 */
 };
 void platform_stats(struct platform *p, struct platform_stats *ret);
 

@@ -5,7 +5,7 @@
  * then prints what it saw.
  *
  *   ykt-platform --cert F --key F --client-ca F --db F --keys F
- *                [--params DIR] [--port N] [--port-file F]
+ *                [--params DIR] [--qr-roots F] [--port N] [--port-file F]
  *                [--fault KIND:every=N[:phase=K]] [--fault KIND:next=N]
  *                [--slow-ms N] [--retry-after N]
  *
@@ -32,10 +32,11 @@ struct cli {
 
 static int usage(void)
 {
-	fprintf(stderr, "Usage: ykt-platform --cert F --key F --client-ca F --db F --keys F\n"
-			"                    [--params DIR] [--port N] [--port-file F]\n"
-			"                    [--fault KIND:every=N[:phase=K] | KIND:next=N]...\n"
-			"                    [--slow-ms N] [--retry-after N]\n");
+	fprintf(stderr,
+		"Usage: ykt-platform --cert F --key F --client-ca F --db F --keys F\n"
+		"                    [--params DIR] [--qr-roots F] [--port N] [--port-file F]\n"
+		"                    [--fault KIND:every=N[:phase=K] | KIND:next=N]...\n"
+		"                    [--slow-ms N] [--retry-after N]\n");
 	return 2;
 }
 
@@ -48,6 +49,7 @@ static int parse(int argc, char **argv, struct cli *cli)
 		{ "db", required_argument, NULL, 'd' },
 		{ "keys", required_argument, NULL, 'K' },
 		{ "params", required_argument, NULL, 'p' },
+		{ "qr-roots", required_argument, NULL, 'q' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "port-file", required_argument, NULL, 'f' },
 		{ "fault", required_argument, NULL, 'F' },
@@ -76,6 +78,9 @@ static int parse(int argc, char **argv, struct cli *cli)
 			break;
 		case 'p':
 			cli->o.params_dir = optarg;
+			break;
+		case 'q':
+			cli->o.qr_roots_path = optarg;
 			break;
 		case 'P':
 			cli->o.port = (uint16_t)atoi(optarg);

@@ -19,13 +19,14 @@ struct platform_answer {
 	int status;		      /* HTTP status */
 	struct json_object *results;  /* POST /v1/records, 200: the results array */
 	char error[64], message[200]; /* status != 200: {"error", "message"} */
-	uint64_t accepted, duplicates, rejected, tac_verified, tac_failed;
+	uint64_t accepted, duplicates, rejected, tac_verified, tac_failed, qr_verified, qr_failed;
 };
 
 /* Open (creating) the platform's database; keys_path names the issuer test
- * key file.  -EIO etc. with a reason. */
-int platform_book_open(const char *db_path, const char *keys_path, struct platform_book **ret,
-		       char *errbuf, size_t errbuf_len);
+ * key file, qr_roots_path (may be NULL) the QR root keys.  -EIO etc. with a
+ * reason. */
+int platform_book_open(const char *db_path, const char *keys_path, const char *qr_roots_path,
+		       struct platform_book **ret, char *errbuf, size_t errbuf_len);
 void platform_book_close(struct platform_book *b);
 
 /* A POST /v1/records body (decompressed), from the device the certificate

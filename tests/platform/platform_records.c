@@ -6,8 +6,12 @@
  *   - every field of every record is checked (the request is hostile);
  *   - a record must carry the device id of the certificate it came with;
  *   - a complete purchase's TAC must recompute with the issuer's key;
- *   - purchases are keyed on PSAM terminal number + PSAM serial, events on
- *     device id + record number; the same record again is a duplicate, a
+ *   - a charged QR code's three SM2 signatures must verify with the test
+ *     root key, at the record's time and for its amount (terminal/qr.c);
+ *     refused codes are filed without charge;
+ *   - purchases are keyed on PSAM terminal number + PSAM serial, events and
+ *     QR records on device id + record number, and a QR code is charged
+ *     once whatever the device; the same record again is a duplicate, a
  *     grey record completed (or voided) by the terminal is updated, and
  *     anything else under a key already taken is refused as a conflict;
  *   - what is accepted is stored with how many times it was accepted, so a
@@ -16,6 +20,8 @@
 #include "platform_private.h"
 
 #include "bytes.h"
+#include "clock.h"
+#include "qr.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -41,6 +47,10 @@ enum book_stmt {
 	B_EVENT_GET,
 	B_EVENT_INSERT,
 	B_EVENT_DUP,
+	B_QR_GET,
+	B_QR_BY_CODE,
+	B_QR_INSERT,
+	B_QR_DUP,
 	B_REJECTED,
 	B_HEARTBEAT,
 	B__COUNT
@@ -62,6 +72,13 @@ static const char schema[] =
     " event_time TEXT NOT NULL, body TEXT NOT NULL, accepted_count INTEGER NOT NULL,"
     " duplicate_count INTEGER NOT NULL DEFAULT 0, received_ms INTEGER NOT NULL,"
     " PRIMARY KEY (device_id, record_no));"
+    "CREATE TABLE IF NOT EXISTS qr ("
+    " device_id TEXT NOT NULL, record_no INTEGER NOT NULL, verdict TEXT NOT NULL,"
+    " code_sha256 TEXT NOT NULL, amount_fen INTEGER NOT NULL, txn_time TEXT NOT NULL,"
+    " chain_verified INTEGER NOT NULL, accepted_count INTEGER NOT NULL,"
+    " duplicate_count INTEGER NOT NULL DEFAULT 0, received_ms INTEGER NOT NULL,"
+    " record TEXT NOT NULL, PRIMARY KEY (device_id, record_no));"
+    "CREATE UNIQUE INDEX IF NOT EXISTS qr_charged ON qr (code_sha256) WHERE verdict = 'ok';"
     "CREATE TABLE IF NOT EXISTS rejected ("
     " device_id TEXT NOT NULL, record_no INTEGER, reason TEXT NOT NULL,"
     " received_ms INTEGER NOT NULL, record TEXT NOT NULL);"
@@ -76,7 +93,8 @@ static const char *const book_sql[B__COUNT] = {
 			      " WHERE psam_terminal_no = ?1 AND psam_serial = ?2",
 	[B_PURCHASE_BY_NO] =
 	    "SELECT 1 FROM purchase WHERE device_id = ?1 AND record_no = ?2"
-	    " UNION ALL SELECT 1 FROM event WHERE device_id = ?1 AND record_no = ?2",
+	    " UNION ALL SELECT 1 FROM event WHERE device_id = ?1 AND record_no = ?2"
+	    " UNION ALL SELECT 1 FROM qr WHERE device_id = ?1 AND record_no = ?2",
 	[B_PURCHASE_INSERT] =
 	    "INSERT INTO purchase (psam_terminal_no, psam_serial, device_id,"
 	    " record_no, state, card_serial, init_atc, amount_fen, trans_type,"
@@ -94,15 +112,27 @@ static const char *const book_sql[B__COUNT] = {
 			   " accepted_count, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
 	[B_EVENT_DUP] = "UPDATE event SET duplicate_count = duplicate_count + 1"
 			" WHERE device_id = ?1 AND record_no = ?2",
+	[B_QR_GET] = "SELECT verdict, code_sha256 FROM qr WHERE device_id = ?1 AND record_no = ?2",
+	[B_QR_BY_CODE] = "SELECT device_id, record_no FROM qr WHERE code_sha256 = ?1"
+			 " AND verdict = 'ok'",
+	[B_QR_INSERT] = "INSERT INTO qr (device_id, record_no, verdict, code_sha256, amount_fen,"
+			" txn_time, chain_verified, accepted_count, received_ms, record)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9)",
+	[B_QR_DUP] = "UPDATE qr SET duplicate_count = duplicate_count + 1"
+		     " WHERE device_id = ?1 AND record_no = ?2",
 	[B_REJECTED] = "INSERT INTO rejected (device_id, record_no, reason, received_ms, record)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[B_HEARTBEAT] = "INSERT INTO heartbeat (device_id, received_ms, body) VALUES (?1, ?2, ?3)",
 };
 
+#define QR_ROOTS_MAX 16
+
 struct platform_book {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[B__COUNT];
 	struct platform_keys *keys;
+	struct qr_root_key qr_roots[QR_ROOTS_MAX];
+	size_t n_qr_roots;
 };
 
 static int64_t now_ms(void)
@@ -113,8 +143,56 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int platform_book_open(const char *db_path, const char *keys_path, struct platform_book **ret,
-		       char *errbuf, size_t errbuf_len)
+/* One root key line: VERSION INDEX EXPIRY KEY (hex), as [qr] root_key. */
+static int qr_root_line(const char *line, struct qr_root_key *k)
+{
+	char ver[8], idx[8], expiry[32], key[200];
+	int n = 0, len;
+
+	memset(k, 0, sizeof(*k));
+	if (sscanf(line, "%7s %7s %31s %199s %n", ver, idx, expiry, key, &n) != 4 || line[n] ||
+	    ykt_hex_decode(ver, &k->version, 1) < 0 || ykt_hex_decode(idx, &k->index, 1) < 0 ||
+	    ykt_parse_cst_iso(expiry, &k->expiry_utc) < 0)
+		return -EINVAL;
+	len = ykt_hex_decode_var(key, k->pubkey, sizeof(k->pubkey));
+	if (len != 33 && len != 65)
+		return -EINVAL;
+	k->pubkey_len = (uint8_t)len;
+	return qr_root_key_check(k);
+}
+
+static int qr_roots_load(struct platform_book *b, const char *path, char *errbuf, size_t errbuf_len)
+{
+	char line[300];
+	FILE *f;
+	int r = 0, no = 0;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(errbuf, errbuf_len, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (r == 0 && fgets(line, sizeof(line), f)) {
+		no++;
+		line[strcspn(line, "#\r\n")] = '\0';
+		if (!line[strspn(line, " \t")])
+			continue;
+		if (b->n_qr_roots == QR_ROOTS_MAX ||
+		    qr_root_line(line, &b->qr_roots[b->n_qr_roots]))
+			r = -EINVAL;
+		else
+			b->n_qr_roots++;
+	}
+	fclose(f);
+	if (r < 0)
+		snprintf(errbuf, errbuf_len, "%s:%d: not VERSION INDEX EXPIRY KEY", path, no);
+	return r;
+}
+
+int platform_book_open(const char *db_path, const char *keys_path, const char *qr_roots_path,
+		       struct platform_book **ret, char *errbuf, size_t errbuf_len)
 {
 	struct platform_book *b = calloc(1, sizeof(*b));
 	int rc;
@@ -122,7 +200,10 @@ int platform_book_open(const char *db_path, const char *keys_path, struct platfo
 	if (!b)
 		return -ENOMEM;
 	rc = platform_keys_load(keys_path, &b->keys, errbuf, errbuf_len);
+	if (rc == 0)
+		rc = qr_roots_load(b, qr_roots_path, errbuf, errbuf_len);
 	if (rc < 0) {
+		platform_keys_free(b->keys);
 		free(b);
 		return rc;
 	}
@@ -536,6 +617,175 @@ static int event_record(struct platform_book *b, const char *device_id, struct j
 	return 0;
 }
 
+/* ---- QR codes ---- */
+
+struct qr_rec {
+	int64_t record_no, amount_fen, nominal_fen, discount_fen, account_type, version;
+	const char *device_id, *verdict, *code_hex, *sha_hex, *user_account, *txn_time;
+	uint8_t code[QR_MAX_LEN];
+	size_t code_len;
+	struct qr_code parsed;
+};
+
+static const char *qr_fields(struct json_object *o, struct qr_rec *q)
+{
+	struct fields f = { .o = o };
+	char why[128];
+	uint8_t sha[32], got[32];
+	char acct[21];
+	int n;
+
+	q->record_no = f_int(&f, "record_no", 1, INT64_MAX);
+	q->device_id = f_str(&f, "device_id", 1, 32, NULL);
+	q->verdict = f_str(&f, "verdict", 1, 24, "abcdefghijklmnopqrstuvwxyz-");
+	q->code_hex = f_str(&f, "code", 2, 2 * QR_MAX_LEN, HEX);
+	q->sha_hex = f_str(&f, "code_sha256", 64, 64, HEX);
+	q->version = f_int(&f, "version", 0, 255);
+	q->user_account = f_str(&f, "user_account", 20, 20, HEX);
+	q->account_type = f_int(&f, "account_type", 0, 255);
+	f_int(&f, "card_type", 0, 255);
+	q->amount_fen = f_int(&f, "amount_fen", 0, 100000000);
+	q->nominal_fen = f_int(&f, "nominal_fen", 0, 100000000);
+	q->discount_fen = f_int(&f, "discount_fen", 0, 100000000);
+	q->txn_time = f_str(&f, "txn_time", 14, 14, DIG);
+	if (f.bad)
+		return f.bad;
+	if (!valid_time(q->txn_time))
+		return "txn_time";
+	n = ykt_hex_decode_var(q->code_hex, q->code, sizeof(q->code));
+	if (n <= 0 || qr_parse(q->code, (size_t)n, &q->parsed, why, sizeof(why)) < 0)
+		return "code";
+	q->code_len = (size_t)n;
+	qr_code_sha256(q->code, q->code_len, got);
+	if (ykt_hex_decode(q->sha_hex, sha, 32) < 0 || memcmp(sha, got, 32) != 0)
+		return "code_sha256";
+	ykt_hex_encode(q->parsed.user_account, 10, acct, sizeof(acct));
+	if (q->version != q->parsed.version || strcmp(acct, q->user_account) != 0 ||
+	    q->account_type != q->parsed.account_type)
+		return "user_account"; /* not what the code says */
+	if (strcmp(q->verdict, "ok") == 0 ? q->discount_fen != q->nominal_fen - q->amount_fen
+					  : q->amount_fen != 0)
+		return "amount_fen";
+	return NULL;
+}
+
+/* A charged code: its chain and times at the record's time, for its amount.
+ * The validator's own policy choices (test accounts, its phone-clock
+ * tolerance up to an hour) are not second-guessed. */
+static bool qr_chain_ok(struct platform_book *b, const struct qr_rec *q, struct platform_answer *a,
+			struct verdict *v)
+{
+	struct qr_policy policy = { .future_tolerance_s = 3600,
+				    .fare_fen = (uint32_t)q->amount_fen,
+				    .accept_test_accounts = true };
+	struct ykt_cst c;
+	uint8_t bcd[7];
+	enum qr_verdict got;
+
+	ykt_hex_decode(q->txn_time, bcd, 7);
+	ykt_cst_from_bcd7(bcd, &c);
+	policy.now_utc = ykt_cst_to_unix(&c);
+	got = qr_verify(q->code, &q->parsed, b->qr_roots, b->n_qr_roots, &policy);
+	if (got != QR_OK) {
+		a->qr_failed++;
+		reject(v, "qr-chain: %s", qr_verdict_key(got));
+		return false;
+	}
+	a->qr_verified++;
+	return true;
+}
+
+static int qr_held(struct platform_book *b, const struct qr_rec *q)
+{
+	sqlite3_stmt *s = b->stmt[B_QR_GET];
+	int r = 0;
+
+	sqlite3_bind_text(s, 1, q->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, q->record_no);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const char *verdict = (const char *)sqlite3_column_text(s, 0);
+		const char *sha = (const char *)sqlite3_column_text(s, 1);
+
+		r = verdict && sha && !strcmp(verdict, q->verdict) && !strcmp(sha, q->sha_hex) ? 1
+											       : -1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return r;
+}
+
+/* true when the code is held as charged already, by "DEVICE NO" (out). */
+static bool qr_charged_by(struct platform_book *b, const struct qr_rec *q, char *out, size_t cap)
+{
+	sqlite3_stmt *s = b->stmt[B_QR_BY_CODE];
+	bool found;
+
+	sqlite3_bind_text(s, 1, q->sha_hex, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	if (found)
+		snprintf(out, cap, "%.40s %lld", (const char *)sqlite3_column_text(s, 0),
+			 (long long)sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return found;
+}
+
+static void qr_insert(struct platform_book *b, const struct qr_rec *q, bool verified,
+		      const char *text, struct verdict *v)
+{
+	sqlite3_stmt *s = b->stmt[B_QR_INSERT];
+
+	sqlite3_bind_text(s, 1, q->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, q->record_no);
+	sqlite3_bind_text(s, 3, q->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, q->sha_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, q->amount_fen);
+	sqlite3_bind_text(s, 6, q->txn_time, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, verified);
+	sqlite3_bind_int64(s, 8, now_ms());
+	sqlite3_bind_text(s, 9, text, -1, SQLITE_STATIC);
+	if (step_done(b, B_QR_INSERT) < 0)
+		reject(v, "storage: the platform could not store the record");
+	else
+		v->status = "accepted";
+}
+
+static int qr_record(struct platform_book *b, const char *device_id, struct json_object *o,
+		     const char *text, struct platform_answer *a, struct verdict *v)
+{
+	struct qr_rec *q = calloc(1, sizeof(*q));
+	bool charged;
+	char by[64];
+	const char *bad;
+	int held;
+
+	if (!q)
+		return reject(v, "storage: out of memory");
+	bad = qr_fields(o, q);
+	charged = !bad && strcmp(q->verdict, "ok") == 0;
+	if (bad)
+		reject(v, "invalid: field %s", bad);
+	else if (strcmp(q->device_id, device_id) != 0)
+		reject(v, "device-mismatch: record of another device");
+	else if ((held = qr_held(b, q)) > 0)
+		v->status = "duplicate";
+	else if (held < 0)
+		reject(v, "conflict: record number already used by another record");
+	else if (number_taken(b, q->device_id, q->record_no))
+		reject(v, "conflict: record number already used by another record");
+	else if (charged && qr_charged_by(b, q, by, sizeof(by)))
+		reject(v, "conflict: code already charged by %s", by);
+	else if (!charged || qr_chain_ok(b, q, a, v))
+		qr_insert(b, q, charged, text, v);
+	if (v->status && strcmp(v->status, "duplicate") == 0) {
+		sqlite3_bind_text(b->stmt[B_QR_DUP], 1, q->device_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(b->stmt[B_QR_DUP], 2, q->record_no);
+		step_done(b, B_QR_DUP);
+	}
+	free(q);
+	return 0;
+}
+
 static void log_rejection(struct platform_book *b, const char *device_id, int64_t no,
 			  const char *reason, const char *text)
 {
@@ -569,6 +819,8 @@ static struct json_object *one_record(struct platform_book *b, const char *devic
 		purchase_record(b, device_id, rec, text, a, &v);
 	else if (t && strcmp(t, "event") == 0)
 		event_record(b, device_id, rec, &v);
+	else if (t && strcmp(t, "qr") == 0)
+		qr_record(b, device_id, rec, text, a, &v);
 	else
 		reject(&v, "invalid: field %s", "type");
 	res = json_object_new_object();

@@ -17,9 +17,14 @@
  *     code as replayed and the same account within its repeat window;
  *   - a third run takes its root keys from a signed qr-root-keys parameter
  *     package instead of [qr] root_key: the package's key serves, and the
- *     configuration's keys no longer do (the package replaces them).
+ *     configuration's keys no longer do (the package replaces them);
+ *   - `ykt sync` then takes every record to the reference platform, which
+ *     recomputes each charged code's three signatures with the test root
+ *     key and accepts them all (the cards' TACs too); a forged "charged"
+ *     code written into the store is rejected there, and quarantined here.
  *
- * Usage: test-qr-scenario DATA_DIR (tests/data)
+ * Usage: test-qr-scenario DATA_DIR YKT MAKE_CERTS KEYS
+ *        (tests/data; what the uplink tests take, tests/uplink/uplink_test.h)
  */
 #include "bytes.h"
 #include "clock.h"
@@ -29,6 +34,7 @@
 #include "params_pack.h"
 #include "qr_gen.h"
 #include "store.h"
+#include "uplink_test.h"
 #include "validator.h"
 
 #include <errno.h>
@@ -270,11 +276,12 @@ static void write_config(const char *dir, const char *data)
 	qr_gen_hex(root.pubkey, root.pubkey_len, hex);
 	check_write_file(dir, "root.hex", hex, path, sizeof(path));
 	snprintf(text, sizeof(text),
-		 "[device]\nid = QR-BUS-0001\nline = 0029\noperator = 0001\nvehicle = 00032845\n"
+		 "[device]\nid = " TEST_DEVICE
+		 "\nline = 0029\noperator = 0001\nvehicle = 00032845\n"
 		 "acquirer_city = 1000\nacquirer_institution = 11011000FFFFFFFF\n"
 		 "[hardware]\nreader = sim:shift.tap\nsam = sim:%s/psam/psam.psam\n"
 		 "clock = sim:2026-11-21T07:30:00\nscanner = sim:\n"
-		 "[store]\npath = qr.db\nstate_dir =\nmin_free_bytes = 0\n"
+		 "[store]\npath = store.db\nstate_dir =\nmin_free_bytes = 0\n"
 		 "[purchase]\nfare_fen = 200\nclock_floor = 2026-01-01T00:00:00\n"
 		 "[charge_percent]\n02 = 50\n03 = 0\n"
 		 "[qr]\nroot_key = 80 01 2030-12-31T23:59:59 root.hex\n"
@@ -282,7 +289,7 @@ static void write_config(const char *dir, const char *data)
 		 "root_key = 80 02 2026-11-01T00:00:00 root.hex\n"
 		 "repeat_window_s = 60\n",
 		 data, hex);
-	check_write_file(dir, "ykt.conf", text, path, sizeof(path));
+	check_write_file(dir, "validator.conf", text, path, sizeof(path));
 }
 
 static int run(const char *dir, struct shift *s)
@@ -292,7 +299,7 @@ static int run(const char *dir, struct shift *s)
 	char path[600], err[512];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/ykt.conf", dir);
+	snprintf(path, sizeof(path), "%s/validator.conf", dir);
 	r = ykt_config_load(path, &cfg, err, sizeof(err));
 	if (r == 0)
 		r = ykt_validator_new(&cfg, &v, err, sizeof(err));
@@ -361,7 +368,7 @@ static void check_record(const struct ykt_qr_record *rec, const struct expect_sc
 		CHECK_INT(rec->discount_fen, rec->nominal_fen - rec->amount_fen);
 	else
 		CHECK_INT(rec->discount_fen, 0);
-	CHECK(strcmp(rec->device_id, "QR-BUS-0001") == 0 && strcmp(rec->line, "0029") == 0,
+	CHECK(strcmp(rec->device_id, TEST_DEVICE) == 0 && strcmp(rec->line, "0029") == 0,
 	      "QR record %d: device and line", i);
 	CHECK_INT(rec->version, e->code[0]);
 	CHECK_INT(rec->account_type, e->code[154]);
@@ -375,7 +382,7 @@ static void check_store(const char *dir, const struct shift *s, int card_records
 	char path[600];
 
 	memset(&r, 0, sizeof(r));
-	snprintf(path, sizeof(path), "%s/qr.db", dir);
+	snprintf(path, sizeof(path), "%s/store.db", dir);
 	CHECK(store_open(path, NULL, &store, NULL, 0) == 0, "store reopens");
 	if (!store)
 		return;
@@ -482,14 +489,14 @@ static void keys_from_params(const char *dir, const struct shift *first)
 	char path[600];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/ykt.conf", dir);
+	snprintf(path, sizeof(path), "%s/validator.conf", dir);
 	f = fopen(path, "ae");
 	CHECK(f != NULL, "config");
 	if (!f)
 		return;
 	fprintf(f, "[params]\ndir = params\npublic_key = platform.pub\n");
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/qr.db", dir);
+	snprintf(path, sizeof(path), "%s/store.db", dir);
 	CHECK(store_open(path, NULL, &store, NULL, 0) == 0, "store");
 	CHECK(ykt_clock_new("sim:2026-11-21T07:30:00", &clock) == 0, "clock");
 	install_root_package(dir, clock, store);
@@ -513,38 +520,119 @@ static void keys_from_params(const char *dir, const struct shift *first)
 	check_outcomes(&s);
 }
 
+/* A code that says it was charged, but whose phone signature is spoilt,
+ * written into the store as the validator would write a charged code. */
+static void forge_record(const struct env *e, const struct shift *s)
+{
+	struct ykt_qr_record rec = { 0 };
+	struct ykt_store *store = NULL;
+	struct qr_gen_opts o;
+	struct qr_code c;
+	int n;
+
+	opts(&o, s, QR_VERSION_INTERCONNECT, 0x66);
+	o.spoil = 3;
+	n = qr_gen_build(&keys, &o, rec.code);
+	CHECK(n > 0 && qr_parse(rec.code, (size_t)n, &c, NULL, 0) == 0, "forged code");
+	rec.code_len = (size_t)n;
+	snprintf(rec.device_id, sizeof(rec.device_id), TEST_DEVICE);
+	snprintf(rec.verdict, sizeof(rec.verdict), "ok");
+	qr_code_sha256(rec.code, rec.code_len, rec.code_sha256);
+	rec.version = c.version;
+	rec.ca_index = c.ca_index;
+	check_to_hex(c.issuer_id, 4, rec.issuer_id, sizeof(rec.issuer_id));
+	check_to_hex(c.user_account, 10, rec.user_account, sizeof(rec.user_account));
+	check_to_hex(c.payment_account, 16, rec.payment_account, sizeof(rec.payment_account));
+	check_to_hex(c.institution, 4, rec.institution, sizeof(rec.institution));
+	check_to_hex(c.platform, 4, rec.platform, sizeof(rec.platform));
+	rec.account_type = c.account_type;
+	rec.single_limit_fen = c.single_limit_fen;
+	rec.generated_utc = c.generated_utc;
+	rec.validity_s = c.validity_s;
+	rec.card_type = 1;
+	rec.nominal_fen = rec.amount_fen = 200;
+	rec.txn_unix_s = s->now;
+	snprintf(rec.txn_time, sizeof(rec.txn_time), "20261121080000");
+	CHECK(store_open(e->db, NULL, &store, NULL, 0) == 0, "store");
+	CHECK(store && store_qr_add(store, &rec) == 0, "forged record written");
+	store_close(store);
+}
+
+/* Every record to the reference platform, which verifies each charged
+ * code's chain with the test root key (the same one as the validator's). */
+static void sync_to_platform(struct env *e, const struct shift *s)
+{
+	struct platform_options po = { 0 };
+	struct platform_stats st;
+	struct qr_root_key root;
+	char hex[2 * QR_ROOT_PUBKEY_MAX + 1], text[600], roots[600], out[4096];
+	long long charged = db_int(e->db, "SELECT count(*) FROM qr WHERE verdict = 'ok'");
+	long long all = db_int(e->db, "SELECT count(*) FROM qr");
+
+	qr_gen_root(&keys, 0x80, 1, 0, &root);
+	qr_gen_hex(root.pubkey, root.pubkey_len, hex);
+	snprintf(text, sizeof(text),
+		 "# the test root key, for both versions\n80 01 2030-12-31T23:59:59 %s\n"
+		 "81 01 2030-12-31T23:59:59 %s\n",
+		 hex, hex);
+	check_write_file(e->dir, "qr-roots.txt", text, roots, sizeof(roots));
+	po.qr_roots_path = roots;
+	env_platform(e, &po, false);
+	CHECK_INT(env_sync(e, out, sizeof(out), NULL), 0);
+	platform_stats(e->platform, &st);
+	CHECK(charged >= 5 && st.qr_verified == (uint64_t)charged && st.qr_failed == 0,
+	      "%lld charged codes, %llu verified and %llu failed at the platform", charged,
+	      (unsigned long long)st.qr_verified, (unsigned long long)st.qr_failed);
+	CHECK_INT(db_int(e->platform_db, "SELECT count(*) FROM qr"), all);
+	CHECK_INT(db_int(e->platform_db,
+			 "SELECT count(*) FROM qr WHERE verdict = 'ok' AND chain_verified = 1"),
+		  charged);
+	CHECK_INT(db_int(e->db, "SELECT count(*) FROM qr WHERE upload_state <> 1"), 0);
+	CHECK_INT(db_int(e->db, "SELECT count(*) FROM purchase WHERE upload_state <> 1"), 0);
+	CHECK(st.tac_verified == 3 && st.tac_failed == 0, "card TACs: %llu verified",
+	      (unsigned long long)st.tac_verified);
+
+	/* a forged "charged" code: refused by the platform, quarantined here */
+	forge_record(e, s);
+	CHECK_INT(env_sync(e, out, sizeof(out), NULL), 3); /* done, records rejected */
+	CHECK(strstr(out, "rejected 1") != NULL, "summary: %s", out);
+	CHECK_INT(db_int(e->db, "SELECT count(*) FROM qr WHERE upload_state = 3"
+				" AND upload_reason LIKE 'qr-chain: bad-user-sig%'"),
+		  1);
+	CHECK_INT(db_int(e->platform_db, "SELECT count(*) FROM qr"), all);
+}
+
 int main(int argc, char **argv)
 {
 	static struct shift s;
-	char dir[256], path[600];
+	static struct env e;
+	char path[600];
 
-	if (argc != 2)
+	if (argc != 5)
 		return 2;
 	s.data = realpath(argv[1], NULL);
 	if (!s.data)
 		check_skip("no data directory");
 	if (qr_gen_keys_new(&keys) < 0)
 		check_skip("this OpenSSL makes no SM2 keys");
-	check_tmpdir(dir, sizeof(dir));
-	write_config(dir, s.data);
-	snprintf(path, sizeof(path), "%s/shift.tap", dir);
+	env_init(&e, argc - 1, argv + 1);
+	write_config(e.dir, s.data);
+	snprintf(path, sizeof(path), "%s/shift.tap", e.dir);
 	s.script = fopen(path, "we");
 	CHECK(s.script != NULL, "script");
 	write_script(&s);
 	fclose(s.script);
 
-	CHECK(run(dir, &s) == 0, "the shift ran to its end");
+	CHECK(run(e.dir, &s) == 0, "the shift ran to its end");
 	check_outcomes(&s);
 	CHECK_INT(s.ignored, 1);
-	check_store(dir, &s, 3);
+	check_store(e.dir, &s, 3);
 	distinct_messages();
-	restart(dir, &s);
-	keys_from_params(dir, &s);
+	restart(e.dir, &s);
+	keys_from_params(e.dir, &s);
+	sync_to_platform(&e, &s);
 
-	if (check_result() == 0)
-		check_rm_rf(dir);
-	else
-		fprintf(stderr, "files kept in %s\n", dir);
+	env_done(&e);
 	qr_gen_keys_free(&keys);
 	free((char *)s.data);
 	return check_result();

@@ -277,6 +277,132 @@ static int rows_count(const char *dir)
 	return 0;
 }
 
+/* ---- upload (ykt sync) ---- */
+
+struct walked {
+	int64_t no[16];
+	int kind[16];
+	size_t n;
+};
+
+static int walk_cb(const struct store_upload_item *item, void *userdata)
+{
+	struct walked *w = userdata;
+
+	if (w->n == 16)
+		return -ENOSPC;
+	if (item->kind == STORE_ITEM_QR && (!item->qr || item->qr->record_no != item->record_no))
+		return -EINVAL;
+	w->no[w->n] = item->record_no;
+	w->kind[w->n++] = item->kind;
+	return 0;
+}
+
+static int quarantined(const struct store_quarantined *q, void *userdata)
+{
+	struct walked *w = userdata;
+
+	if (w->n < 16) {
+		w->no[w->n] = q->record_no;
+		w->kind[w->n++] = q->kind;
+	}
+	return strncmp(q->reason, "qr-chain: bad-user-sig", 22) == 0 ? 0 : -EINVAL;
+}
+
+/* QR records walk with purchases and events in record order, take the
+ * platform's answers, go to quarantine and back, are pruned once
+ * acknowledged (never the newest), and count in the upload status. */
+static int upload(const char *dir)
+{
+	struct ykt_store *s = test_open(dir);
+	struct store_upload_answer a[3];
+	struct store_upload_status st;
+	struct ykt_purchase_record p;
+	struct walked w = { 0 }, q = { 0 };
+	struct ykt_qr_record r;
+	size_t changed = 0, n = 0;
+
+	CHECK(s);
+	test_qr(&r, 1, "ok"); /* 1 */
+	CHECK_INT(store_qr_add(s, &r), 0);
+	test_record(&p, 1); /* 2: an intent, not uploadable */
+	CHECK_INT(store_intent_add(s, &p), 0);
+	CHECK_INT(store_purchase_complete(s, p.record_no, (const uint8_t *)"\1\2\3\4",
+					  (const uint8_t *)"\5\6\7\10", 4800),
+		  0);
+	test_qr(&r, 2, "code-expired"); /* 3 */
+	CHECK_INT(store_qr_add(s, &r), 0);
+	test_qr(&r, 3, "ok"); /* 4 */
+	CHECK_INT(store_qr_add(s, &r), 0);
+	CHECK_INT(store_upload_foreach(s, 0, 10, walk_cb, &w), 0);
+	CHECK_INT(w.n, 4);
+	CHECK(w.no[0] == 1 && w.kind[0] == STORE_ITEM_QR && w.no[1] == 2 &&
+	      w.kind[1] == STORE_ITEM_PURCHASE && w.no[2] == 3 && w.kind[2] == STORE_ITEM_QR &&
+	      w.no[3] == 4);
+	CHECK_INT(store_upload_status(s, &st), 0);
+	CHECK_INT(st.pending_qr, 3);
+	CHECK_INT(st.pending_purchases, 1);
+
+	a[0] = (struct store_upload_answer){ .kind = STORE_ITEM_QR,
+					     .record_no = 1,
+					     .verdict = UPLOAD_ACCEPTED };
+	a[1] = (struct store_upload_answer){ .kind = STORE_ITEM_QR,
+					     .record_no = 3,
+					     .verdict = UPLOAD_DUPLICATE };
+	a[2] = (struct store_upload_answer){ .kind = STORE_ITEM_QR,
+					     .record_no = 4,
+					     .verdict = UPLOAD_REJECTED,
+					     .reason = "qr-chain: bad-user-sig" };
+	CHECK_INT(store_upload_apply(s, a, 3, 1000, &changed), 0);
+	CHECK_INT(changed, 3);
+	memset(&w, 0, sizeof(w));
+	CHECK_INT(store_upload_foreach(s, 0, 10, walk_cb, &w), 0);
+	CHECK(w.n == 1 && w.no[0] == 2); /* only the purchase is left */
+	CHECK_INT(store_quarantine_foreach(s, quarantined, &q), 0);
+	CHECK(q.n == 1 && q.no[0] == 4 && q.kind[0] == STORE_ITEM_QR);
+	CHECK_INT(store_upload_status(s, &st), 0);
+	CHECK(st.pending_qr == 0 && st.rejected_qr == 1 && st.acked_qr == 2);
+
+	/* acknowledged QR records go after the retention, except the newest QR
+	 * record (4 is rejected: never pruned; 3 is the newest acknowledged
+	 * one, but not the newest QR record, so it goes too) */
+	CHECK_INT(store_upload_prune(s, 2000, 100, &n), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_qr_get(s, 1, &r), -ENOENT);
+	CHECK_INT(store_qr_get(s, 4, &r), 0);
+	/* released by the operator, it goes again */
+	CHECK_INT(store_quarantine_release(s, 4, &n), 0);
+	CHECK_INT(n, 1);
+	memset(&w, 0, sizeof(w));
+	CHECK_INT(store_upload_foreach(s, 0, 10, walk_cb, &w), 0);
+	CHECK(w.n == 2 && w.no[1] == 4);
+	store_close(s);
+	return 0;
+}
+
+/* The newest QR record is kept by the prune: its time counts in the clock
+ * check. */
+static int prune_keeps_newest(const char *dir)
+{
+	struct ykt_store *s = test_open(dir);
+	struct store_upload_answer a = { .kind = STORE_ITEM_QR, .verdict = UPLOAD_ACCEPTED };
+	struct ykt_qr_record r;
+	size_t n = 0;
+
+	CHECK(s);
+	for (unsigned i = 1; i <= 2; i++) {
+		test_qr(&r, i, "ok");
+		CHECK_INT(store_qr_add(s, &r), 0);
+		a.record_no = r.record_no;
+		CHECK_INT(store_upload_apply(s, &a, 1, 1000, NULL), 0);
+	}
+	CHECK_INT(store_upload_prune(s, 2000, 100, &n), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_qr_get(s, 2, &r), 0);
+	store_close(s);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct store_test tests[] = {
@@ -285,6 +411,8 @@ int main(void)
 		{ "out_of_form", out_of_form },
 		{ "walk_charged_since", walk_charged_since },
 		{ "rows_count", rows_count },
+		{ "upload", upload },
+		{ "prune_keeps_newest", prune_keeps_newest },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));
