@@ -543,6 +543,20 @@ static void ledger_debit(FILE *out, const char *serial, const struct sim_debit *
 		mac2, d->balance_after_fen);
 }
 
+/* A 0x1A record that holds more than its bare header (27 xx 7D). */
+static void ledger_1a(FILE *out, const char *serial, const uint8_t *rec)
+{
+	char text[257];
+	bool used = false;
+
+	for (size_t i = 3; i < 128 && !used; i++)
+		used = rec[i] != 0;
+	if (!used)
+		return;
+	hex(rec, 128, text, sizeof(text));
+	fprintf(out, "1a serial=%s id=%02X%02X record=%s\n", serial, rec[0], rec[1], text);
+}
+
 static void ledger_card(const struct sim_card *card, FILE *out)
 {
 	struct sim_card_info info;
@@ -561,6 +575,11 @@ static void ledger_card(const struct sim_card *card, FILE *out)
 		hex(info.rec1e[i], 48, rec, sizeof(rec));
 		fprintf(out, "1e serial=%s index=%zu record=%s\n", serial, i + 1, rec);
 	}
+	for (size_t i = 0; i < 18; i++)
+		ledger_1a(out, serial, info.rec1a[i]);
+	if (info.app_state)
+		fprintf(out, "blocked serial=%s state=%s blocks=%zu\n", serial,
+			info.app_state == 2 ? "permanent" : "temporary", info.n_blocks);
 }
 
 int sim_field_write_ledger(const struct sim_field *f, const char *path)
