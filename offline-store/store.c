@@ -53,6 +53,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_PURCHASE_FIND_GREY] = "SELECT record_no FROM purchase WHERE card_serial = ?1"
 				    " AND state = 2 AND txn_unix_s >= ?2"
 				    " ORDER BY record_no DESC LIMIT 1",
+	/* served by the index on txn_unix_s: only the window's records */
+	[STMT_PURCHASE_FIND_LAST] = "SELECT record_no FROM purchase WHERE txn_unix_s >= ?2"
+				    " AND card_serial = ?1 AND state = 1"
+				    " ORDER BY txn_unix_s DESC, record_no DESC LIMIT 1",
 	[STMT_LAST_TXN_TIME] = "SELECT coalesce(max(txn_unix_s), 0) FROM purchase",
 	[STMT_COUNTS] =
 	    "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"

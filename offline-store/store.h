@@ -39,7 +39,16 @@ enum store_mac2_status {
 };
 
 /* Record flags (bit set) */
-#define STORE_FLAG_MAC2_FAILED 0x0001u
+#define STORE_FLAG_MAC2_FAILED	 0x0001u
+/* How the fare rules priced the purchase (docs/fares.md), set at the intent */
+#define STORE_FLAG_TRANSFER	 0x0002u /* a transfer discount applied */
+#define STORE_FLAG_REPEAT	 0x0004u /* a repeat tap within the window, charged */
+#define STORE_FLAG_UNFINISHED	 0x0008u /* charges an earlier trip left open (no exit / tap-off) */
+#define STORE_FLAG_OVERSTAY	 0x0010u /* the metro ride-time surcharge */
+#define STORE_FLAG_DEGRADED	 0x0020u /* a declared disruption changed the fare */
+#define STORE_FLAG_FREE_RIDE	 0x0040u /* free ride of the day, or the daily cap reached */
+#define STORE_FLAG_NO_ENTRY	 0x0080u /* metro exit without an entry, charged by rule */
+#define STORE_FLAG_WRONG_STATION 0x0100u /* metro exit, entered where this table has no fare */
 
 #define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
 
@@ -88,6 +97,10 @@ struct ykt_purchase_record {
 	/* the 0x1E record written by a compound purchase (exact bytes) */
 	bool has_capp_1e;
 	uint8_t capp_1e[48];
+	/* the 0x1A record (2701 metro, 2702 bus) written with it: entry or
+	 * boarding, exit or alighting (schema 4) */
+	bool has_capp_1a;
+	uint8_t capp_1a[128];
 
 	int64_t created_ms; /* wall clock when the intent was written */
 };
@@ -176,6 +189,13 @@ int store_purchase_foreach(struct ykt_store *store,
  * time is at or after since_unix_s: the torn purchase to recover when the
  * same card comes back. -ENOENT when there is none. */
 int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
+			     struct ykt_purchase_record *ret);
+
+/* The newest complete purchase of this card (canonical serial) whose
+ * transaction time is at or after since_unix_s: the repeat-tap check of a
+ * card that carries no history of its own (simple purchases write no 0x1E
+ * record).  -ENOENT when there is none. */
+int store_purchase_find_last(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
 			     struct ykt_purchase_record *ret);
 
 /* Latest transaction time stored (Unix seconds), 0 if none. */
