@@ -30,6 +30,7 @@ struct ykt_config {
 	uint16_t line, station, operator_code;
 	char direction[9];
 	char vehicle[17];
+	int gate; /* metro gate role: 0 both (the card decides), 1 entry, 2 exit */
 	uint8_t acquirer_city[2];
 	uint8_t acquirer_institution[8];
 
@@ -39,6 +40,7 @@ struct ykt_config {
 	char clock_uri[CONFIG_URI_MAX];
 	char display_uri[CONFIG_URI_MAX]; /* ui/display.h; "none" */
 	char gpio_uri[CONFIG_URI_MAX];	  /* drivers/gpio.h; "none" */
+	char stops_uri[CONFIG_URI_MAX];	  /* drivers/stop.h; "none" */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
 	/* [outputs]: where buzzer, LEDs and gate relay are wired; chip "" = not fitted */
@@ -72,6 +74,9 @@ struct ykt_config {
 	int grey_window_s;	     /* a returning card's torn purchase is recovered within this */
 	int64_t clock_floor_unix_s;  /* a clock before this is wrong; 0 = the build date */
 	uint8_t charge_percent[256]; /* by card type (file 0x15 byte 28); 100 = full fare */
+	bool lock_blacklisted;	     /* APPLICATION BLOCK on a blacklist hit */
+	bool lock_permanent;	     /* ... permanent (P2 01) rather than temporary */
+	int degraded; /* declared disruption (enum ykt_degraded); a device-settings package wins */
 };
 
 /* Load and check path. On error returns YKT_E_CONFIG (or -errno when the

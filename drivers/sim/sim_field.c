@@ -48,6 +48,7 @@ struct sim_step {
 	int card, card2; /* indexes into cards[]; card2 -1 unless two cards */
 	struct sim_fault fault;
 	int64_t ms; /* wait: delta, clock: absolute */
+	uint16_t stop_code;
 	/* what happened when the tap was played, for the ledger */
 	bool played, fault_fired;
 	int exchanges;
@@ -207,6 +208,18 @@ static int parse_tap(struct sim_field *f, const char *script, char *args, struct
 	return 0;
 }
 
+/* stop CODE: 4 hex digits, as the fare table's stop codes */
+static int parse_stop(const char *args, struct sim_step *step)
+{
+	uint8_t code[2];
+
+	if (strlen(args) != 4 || ykt_hex_decode(args, code, 2) < 0)
+		return -EINVAL;
+	step->kind = SIM_FIELD_STOP;
+	step->stop_code = (uint16_t)(code[0] << 8 | code[1]);
+	return 0;
+}
+
 /* 1: a step was parsed, 0: a blank or comment line, < 0: an error (-EINVAL
  * for a line that makes no sense, with err left for the caller to fill). */
 static int parse_line(struct sim_field *f, const char *script, char *line, struct sim_step *step,
@@ -240,6 +253,8 @@ static int parse_line(struct sim_field *f, const char *script, char *line, struc
 		step->kind = SIM_FIELD_IDLE;
 		return 1;
 	}
+	if (strcmp(line, "stop") == 0)
+		return parse_stop(args, step) < 0 ? -EINVAL : 1;
 	if (strcmp(line, "clock") == 0 && ykt_parse_cst_iso(args, &s) == 0) {
 		step->kind = SIM_FIELD_CLOCK_SET;
 		step->ms = s * 1000;
@@ -349,6 +364,14 @@ bool sim_field_moves_time(const struct sim_field *f)
 	return false;
 }
 
+bool sim_field_moves_stop(const struct sim_field *f)
+{
+	for (size_t i = 0; i < f->n_steps; i++)
+		if (f->steps[i].kind == SIM_FIELD_STOP)
+			return true;
+	return false;
+}
+
 /* ---- the tap sequence ---- */
 
 static struct sim_step *open_tap(struct sim_field *f)
@@ -386,6 +409,7 @@ void sim_field_next(struct sim_field *f, struct sim_field_step *ret_step)
 	step = &f->steps[f->next];
 	ret_step->kind = step->kind;
 	ret_step->ms = step->ms;
+	ret_step->stop_code = step->stop_code;
 	if (step->kind == SIM_FIELD_TAP)
 		field_start_tap(f, f->next, ret_step);
 	f->next++;
