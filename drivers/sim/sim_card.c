@@ -215,6 +215,7 @@ void sim_card_info(const struct sim_card *card, struct sim_card_info *ret)
 			     : card->prof.state == SIM_CARD_BLOCKED_TEMP ? 1
 									 : 0,
 		.n_blocks = card->n_blocks,
+		.overdrawn_fen = card->overdrawn_fen,
 	};
 	memcpy(ret->uid, card->uid, sizeof(ret->uid));
 	memcpy(ret->aid, card->prof.aid, sizeof(ret->aid));
