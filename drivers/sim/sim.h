@@ -59,8 +59,9 @@ struct sim_card_info {
 	/* added for the fare rules: the 18 0x1A records (2701 + i) as READ
 	 * RECORD i + 1 answers them, and the application's state */
 	const uint8_t (*rec1a)[128];
-	int app_state;	 /* 0 active, 1 temporarily blocked (6283), 2 permanently (9303) */
-	size_t n_blocks; /* APPLICATION BLOCKs the card accepted */
+	int app_state;		/* 0 active, 1 temporarily blocked (6283), 2 permanently (9303) */
+	uint32_t overdrawn_fen; /* D: how far below zero the purse went (overdraft used) */
+	size_t n_blocks;	/* APPLICATION BLOCKs the card accepted */
 };
 
 /* Load a card profile. err (if not NULL) receives a one-line reason
