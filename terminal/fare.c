@@ -272,20 +272,11 @@ static void metro_entry(const struct ykt_fare_table *t, const struct pricing *p,
 {
 	const struct card_trip *old = &p->card->trip;
 	const struct fare_place *place = p->place;
-	int64_t in_s;
 
 	d->action = FARE_ENTRY;
 	d->rec1e_type = REC1E_EP_ENTRY;
 	d->why = "metro entry";
 	if (p->card->has_trip && old->state == CARD_TRIP_IN) {
-		bool here_again = old->in.station_known && old->in.station == place->station &&
-				  !memcmp(old->in.city, place->city, 2);
-
-		if (here_again && bcd_seconds(old->in.datetime, &in_s) && in_s <= place->now_s &&
-		    place->now_s - in_s < repeat_window(p->rule, true)) {
-			refuse(d, TAP_ALREADY_TAPPED, 0, "entered here just now");
-			return;
-		}
 		if (t->no_exit == YKT_TRIP_REFUSE) {
 			refuse(d, TAP_NO_EXIT, 0, "last trip has no exit");
 			return;
@@ -321,15 +312,6 @@ static int metro_entry_index(const struct ykt_fare_table *t, const struct fare_p
 static void metro_no_entry(const struct ykt_fare_table *t, const struct pricing *p,
 			   struct fare_decision *d)
 {
-	const struct card_trip *old = &p->card->trip;
-	int64_t out_s;
-
-	if (p->card->has_trip && old->state == CARD_TRIP_OUT && old->out.station_known &&
-	    old->out.station == p->place->station && bcd_seconds(old->out.datetime, &out_s) &&
-	    out_s <= p->place->now_s && p->place->now_s - out_s < repeat_window(p->rule, true)) {
-		refuse(d, TAP_ALREADY_TAPPED, 0, "exited here just now");
-		return;
-	}
 	if (p->place->degraded == YKT_DEGRADED_FREE_EXIT) {
 		d->flags |= STORE_FLAG_DEGRADED | STORE_FLAG_NO_ENTRY;
 		d->why = "metro exit without entry, free exit declared";
@@ -404,11 +386,29 @@ static void metro_exit(const struct ykt_fare_table *t, struct pricing *p, size_t
 	d->trip.amount_fen = (uint32_t)d->amount_fen;
 }
 
+/* The card went in (or out) at this very station within the repeat
+ * window: the same passenger tapping twice. */
+static bool metro_here_again(const struct pricing *p, const struct card_trip_end *e)
+{
+	int64_t at;
+
+	return e->station_known && e->station == p->place->station &&
+	       !memcmp(e->city, p->place->city, 2) && bcd_seconds(e->datetime, &at) &&
+	       at <= p->place->now_s && p->place->now_s - at < repeat_window(p->rule, true);
+}
+
 static void decide_metro(const struct ykt_fare_table *t, struct pricing *p, struct fare_decision *d)
 {
 	const struct fare_card *card = p->card;
 	int here = ykt_fare_stop_index(t, p->place->station);
 	bool open = card->has_trip && card->trip.state == CARD_TRIP_IN;
+	bool closed = card->has_trip && card->trip.state == CARD_TRIP_OUT;
+
+	if ((open && p->place->gate != FARE_GATE_EXIT && metro_here_again(p, &card->trip.in)) ||
+	    (closed && p->place->gate != FARE_GATE_ENTRY && metro_here_again(p, &card->trip.out))) {
+		refuse(d, TAP_ALREADY_TAPPED, 0, "tapped here just now");
+		return;
+	}
 
 	if (here < 0) {
 		refuse(d, TAP_OUT_OF_SERVICE, YKT_E_CONFIG,

@@ -460,6 +460,17 @@ static int tap_mac1_end(struct tap *t)
 	return psam_mac1_end(t->env->psam, &t->terminal_serial, t->mac1);
 }
 
+/* The purse after this purchase: INITIALIZE's balance includes the usable
+ * overdraft (the purse is that minus the limit, as SH computes it); into
+ * the overdraft, the purse shows zero. */
+static int64_t tap_purse_after(const struct tap *t)
+{
+	int64_t after = (int64_t)t->init.balance_fen - t->init.overdraft_limit_fen -
+			t->res->amount_fen;
+
+	return after > 0 ? after : 0;
+}
+
 /* The trip record the fare rules decided on, with what only INITIALIZE
  * told: the flow number (the card's ATC of this transaction, BCD) and the
  * balance at a metro entry. */
@@ -498,7 +509,7 @@ static int step_capp_cache(struct tap *t)
 		.station = place->station,
 		.operator_code = place->operator_code,
 		.amount_fen = (uint32_t)t->res->amount_fen,
-		.balance_fen = (uint32_t)((int64_t)t->init.balance_fen - t->res->amount_fen),
+		.balance_fen = (uint32_t)tap_purse_after(t),
 	};
 	struct apdu a;
 	struct rapdu r;
@@ -508,8 +519,6 @@ static int step_capp_cache(struct tap *t)
 		return TAP_CONTINUE;
 	if (tap_update_trip(t) == TAP_END)
 		return TAP_END;
-	if ((int64_t)t->init.balance_fen < t->res->amount_fen)
-		rec.balance_fen = 0; /* into overdraft: the purse shows zero */
 	memcpy(rec.terminal_no, psam_terminal_no(t->env->psam), 6);
 	memcpy(rec.datetime, t->datetime, 7);
 	memcpy(rec.acquirer_city, place->city, 2);
@@ -672,7 +681,7 @@ static int step_debit(struct tap *t)
  * as it would during a completion made before the feedback. */
 static int step_paid(struct tap *t)
 {
-	t->res->balance_fen = (int64_t)t->init.balance_fen - t->res->amount_fen;
+	t->res->balance_fen = tap_purse_after(t);
 	memcpy(t->res->tac, t->tac, 4);
 	return tap_end(t, TAP_PAID, 0, 0);
 }
