@@ -410,6 +410,10 @@ int scn_load(const char *path, const char *card_dir, struct scn *ret)
 		char name[32];
 
 		p.lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			perr(&p, "line longer than %d characters", SCN_LINE - 2);
+			break;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		if (sscanf(line, "=== %31[a-z-] ===", name) == 1) {
 			snprintf(p.section, sizeof(p.section), "%s", name);

@@ -67,7 +67,7 @@ struct scn {
 	char fare_table[SCN_SECTION_MAX], card_rules[SCN_SECTION_MAX];
 	char device_settings[SCN_SECTION_MAX], whitelist[SCN_SECTION_MAX];
 	char blacklist[SCN_SECTION_MAX];
-	char script[SCN_SECTION_MAX * 2]; /* the tap script, card names resolved */
+	char script[SCN_SECTION_MAX * 16]; /* the tap script, card names resolved */
 	struct scn_card cards[SCN_MAX_CARDS];
 	int n_cards, n_field_cards;
 	struct scn_preset presets[SCN_MAX_PRESETS];
