@@ -108,9 +108,12 @@ int ykt_stop_read(struct ykt_stop *s, struct ykt_stop_reading *ret)
 
 void ykt_stop_publish(struct ykt_stop *s, const struct ykt_stop_reading *r)
 {
+	uint64_t serial;
+
 	pthread_mutex_lock(&s->lock);
+	serial = s->has_reading ? s->reading.serial + 1 : 1;
 	s->reading = *r;
-	s->reading.serial = s->has_reading ? s->reading.serial + 1 : 1;
+	s->reading.serial = serial;
 	s->has_reading = true;
 	pthread_mutex_unlock(&s->lock);
 }
