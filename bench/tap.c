@@ -518,10 +518,12 @@ static int bench_metro(bool ppse, int taps, bool link)
 				  .wait_s = 3,
 				  .metro = true };
 	struct run r = { .link = link, .exits_only = true };
-	const char *prefix = link ? "metro exit" : "metro exit no-link";
+	char prefix[64];
 	double floor_ms = 0;
 	int rc;
 
+	snprintf(prefix, sizeof(prefix), "metro exit%s%s", ppse ? " ppse" : "",
+		 link ? "" : " no-link");
 	if (link)
 		floor_ms = floor_of(prefix, FLOW_METRO_EXIT, ppse);
 	rc = bench_shift_write(&sh);
