@@ -465,8 +465,8 @@ static int tap_mac1_end(struct tap *t)
  * the overdraft, the purse shows zero. */
 static int64_t tap_purse_after(const struct tap *t)
 {
-	int64_t after = (int64_t)t->init.balance_fen - t->init.overdraft_limit_fen -
-			t->res->amount_fen;
+	int64_t after =
+	    (int64_t)t->init.balance_fen - t->init.overdraft_limit_fen - t->res->amount_fen;
 
 	return after > 0 ? after : 0;
 }

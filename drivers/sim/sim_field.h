@@ -62,8 +62,8 @@ enum sim_field_step_kind {
 struct sim_field_step {
 	enum sim_field_step_kind kind;
 	int64_t ms;
-	int tap_no;	/* SIM_FIELD_TAP: taps so far, from 1 */
-	size_t n_cards; /* SIM_FIELD_TAP: 1, or 2 for two cards at once */
+	int tap_no;	    /* SIM_FIELD_TAP: taps so far, from 1 */
+	size_t n_cards;	    /* SIM_FIELD_TAP: 1, or 2 for two cards at once */
 	uint16_t stop_code; /* SIM_FIELD_STOP */
 };
 

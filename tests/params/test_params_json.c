@@ -130,9 +130,10 @@ static void examples_lists(void)
 	params_json_free(YKT_PARAM_WHITELIST, wl);
 
 	s = parse_file(YKT_PARAM_DEVICE_SETTINGS, "device-settings.json", &n);
-	CHECK(s && n == 8 && s->has_degraded && s->degraded == YKT_DEGRADED_NONE && s->has_line && s->line == 0x0031 && s->has_vehicle &&
-		  strcmp(s->vehicle, "粤A12345") == 0 && s->grey_window_s == 900 &&
-		  s->has_clock_tolerance_s && s->clock_tolerance_s == 120,
+	CHECK(s && n == 8 && s->has_degraded && s->degraded == YKT_DEGRADED_NONE && s->has_line &&
+		  s->line == 0x0031 && s->has_vehicle && strcmp(s->vehicle, "粤A12345") == 0 &&
+		  s->grey_window_s == 900 && s->has_clock_tolerance_s &&
+		  s->clock_tolerance_s == 120,
 	      "device settings");
 	params_json_free(YKT_PARAM_DEVICE_SETTINGS, s);
 }
