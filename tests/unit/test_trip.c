@@ -109,7 +109,7 @@ static void hostile(void)
 {
 	uint64_t seed = 0x2701;
 	struct card_trip t;
-	uint8_t rec[128];
+	uint8_t rec[128] = { 0 };
 	int refused = 0;
 
 	CHECK_INT(card_parse_trip(rec, 127, CARD_REC1A_METRO, &t), YKT_E_CARD_FORMAT);
