@@ -40,15 +40,16 @@ enum store_mac2_status {
 
 /* Record flags (bit set) */
 #define STORE_FLAG_MAC2_FAILED	 0x0001u
-/* How the fare rules priced the purchase (docs/fares.md), set at the intent */
-#define STORE_FLAG_TRANSFER	 0x0002u /* a transfer discount applied */
-#define STORE_FLAG_REPEAT	 0x0004u /* a repeat tap within the window, charged */
-#define STORE_FLAG_UNFINISHED	 0x0008u /* charges an earlier trip left open (no exit / tap-off) */
-#define STORE_FLAG_OVERSTAY	 0x0010u /* the metro ride-time surcharge */
-#define STORE_FLAG_DEGRADED	 0x0020u /* a declared disruption changed the fare */
-#define STORE_FLAG_FREE_RIDE	 0x0040u /* free ride of the day, or the daily cap reached */
-#define STORE_FLAG_NO_ENTRY	 0x0080u /* metro exit without an entry, charged by rule */
-#define STORE_FLAG_WRONG_STATION 0x0100u /* metro exit, entered where this table has no fare */
+/* How the fare rules priced the purchase (docs/fares.md), set at the
+ * intent; bits 8-15, bits 1-7 are the store's and recovery's */
+#define STORE_FLAG_TRANSFER	 0x0100u /* a transfer discount applied */
+#define STORE_FLAG_REPEAT	 0x0200u /* a repeat tap within the window, charged */
+#define STORE_FLAG_UNFINISHED	 0x0400u /* charges an earlier trip left open (no exit / tap-off) */
+#define STORE_FLAG_OVERSTAY	 0x0800u /* the metro ride-time surcharge */
+#define STORE_FLAG_DEGRADED	 0x1000u /* a declared disruption changed the fare */
+#define STORE_FLAG_FREE_RIDE	 0x2000u /* free ride of the day, or the daily cap reached */
+#define STORE_FLAG_NO_ENTRY	 0x4000u /* metro exit without an entry, charged by rule */
+#define STORE_FLAG_WRONG_STATION 0x8000u /* metro exit, entered where this table has no fare */
 
 #define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
 

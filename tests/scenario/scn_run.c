@@ -331,9 +331,20 @@ static void on_step(const char *step, int64_t at_ns, void *userdata)
 
 /* ---- checks ---- */
 
-static const char *flag_names[] = { "mac2-failed", "transfer", "repeat",
-				    "unfinished",  "overstay", "degraded",
-				    "free-ride",   "no-entry", "wrong-station" };
+static const struct {
+	uint32_t bit;
+	const char *name;
+} flag_names[] = {
+	{ STORE_FLAG_MAC2_FAILED, "mac2-failed" },
+	{ STORE_FLAG_TRANSFER, "transfer" },
+	{ STORE_FLAG_REPEAT, "repeat" },
+	{ STORE_FLAG_UNFINISHED, "unfinished" },
+	{ STORE_FLAG_OVERSTAY, "overstay" },
+	{ STORE_FLAG_DEGRADED, "degraded" },
+	{ STORE_FLAG_FREE_RIDE, "free-ride" },
+	{ STORE_FLAG_NO_ENTRY, "no-entry" },
+	{ STORE_FLAG_WRONG_STATION, "wrong-station" },
+};
 
 static void flags_text(uint32_t flags, char *buf, size_t cap)
 {
@@ -341,9 +352,9 @@ static void flags_text(uint32_t flags, char *buf, size_t cap)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-		if (flags & (1u << i))
+		if (flags & flag_names[i].bit)
 			used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? "," : "",
-						 flag_names[i]);
+						 flag_names[i].name);
 	if (!used)
 		snprintf(buf, cap, "none");
 }
