@@ -151,12 +151,24 @@ static const char migration_3[] =
 	" ('schema_3', 'parameter packages: installed versions (param_version)'),"
 	" ('schema_3_applied_unix_s', strftime('%s', 'now'));"
 	"PRAGMA user_version = 3;";
+
+/* Version 4: the 0x1A record (2701 metro entry/exit, 2702 bus boarding/
+ * alighting) a compound purchase wrote, exact bytes, beside its 0x1E
+ * record: clearing reads the entry station and time of an exit from it. */
+static const char migration_4[] =
+	"ALTER TABLE purchase ADD COLUMN capp_1a BLOB CHECK (capp_1a IS NULL"
+	"  OR (typeof(capp_1a) = 'blob' AND length(capp_1a) = 128));"
+	"INSERT INTO meta (key, value) VALUES"
+	" ('schema_4', 'purchase: the 0x1A record of metro and segmented-bus purchases'),"
+	" ('schema_4_applied_unix_s', strftime('%s', 'now'));"
+	"PRAGMA user_version = 4;";
 /* clang-format on */
 
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

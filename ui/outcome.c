@@ -18,6 +18,10 @@ static const struct outcome_text outcome_texts[TAP_OUTCOME_COUNT] = {
 	[TAP_GREY_PENDING] = { "grey-pending", "交易待确认", "Fare pending check" },
 	[TAP_BLACKLISTED] = { "blacklisted", "黑名单卡", "Card blacklisted" },
 	[TAP_ALREADY_TAPPED] = { "already-tapped", "已刷卡", "Already tapped" },
+	[TAP_NO_ENTRY] = { "no-entry", "无进站记录", "No entry record" },
+	[TAP_NO_EXIT] = { "no-exit", "上次未出站", "Last trip not closed" },
+	[TAP_WRONG_STATION] = { "wrong-station", "进站信息有误", "Entry station not valid" },
+	[TAP_CARD_TYPE_REFUSED] = { "card-type-refused", "本卡种不受理", "Card type not accepted" },
 };
 
 const struct outcome_text *tap_outcome_text(enum tap_outcome outcome)

@@ -24,6 +24,10 @@ enum tap_outcome {
 	TAP_GREY_PENDING,     /* a torn purchase the card cannot prove: not charged again */
 	TAP_BLACKLISTED,      /* 黑名单卡: on the operator's blacklist */
 	TAP_ALREADY_TAPPED,   /* 已刷卡: the same card again within the repeat-tap window */
+	TAP_NO_ENTRY,	      /* 无进站记录: a metro exit with no entry on the card */
+	TAP_NO_EXIT,	      /* 上次未出站: a metro entry while the last trip is still open */
+	TAP_WRONG_STATION,    /* 进站信息有误: entered where this network has no fare */
+	TAP_CARD_TYPE_REFUSED, /* 本卡种不受理: the card-type rules refuse the type */
 	TAP_OUTCOME_COUNT
 };
 

@@ -44,6 +44,10 @@ static const struct ui_text outcome_hints[TAP_OUTCOME_COUNT] = {
 	[TAP_GREY_PENDING] = { "本次不再扣款", "You will not be charged again" },
 	[TAP_BLACKLISTED] = { "请联系发卡机构", "Please contact the card issuer" },
 	[TAP_ALREADY_TAPPED] = { "本次不再扣款", "You will not be charged again" },
+	[TAP_NO_ENTRY] = { "请到客服中心处理", "Please see the station staff" },
+	[TAP_NO_EXIT] = { "请到客服中心处理", "Please see the station staff" },
+	[TAP_WRONG_STATION] = { "请到客服中心处理", "Please see the station staff" },
+	[TAP_CARD_TYPE_REFUSED] = { "请使用其他卡片", "Please use another card" },
 };
 
 struct ui_text ui_outcome_hint(enum tap_outcome outcome)

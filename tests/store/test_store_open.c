@@ -34,7 +34,7 @@ static int create_and_reopen(const char *dir)
 	store_close(s);
 
 	test_db_path(dir, path);
-	CHECK_INT(store_schema_version(), 3);
+	CHECK_INT(store_schema_version(), 4);
 	CHECK_INT(raw_int(path, "PRAGMA user_version"), store_schema_version());
 	/* the migration ran once, not at every open */
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'schema_1'"), 1);
@@ -138,9 +138,9 @@ static int two_handles(const char *dir)
 	return 0;
 }
 
-/* A database from before the parameter index (the migration that added
- * param_version, the latest one) is migrated at open and keeps its
- * records. */
+/* A database from before the parameter index (schema 2: no
+ * param_version, no 0x1A column) is migrated at open, step by step, and
+ * keeps its records. */
 static int before_params(const char *dir)
 {
 	struct ykt_purchase_record a, got;
@@ -153,18 +153,21 @@ static int before_params(const char *dir)
 	CHECK_INT(store_intent_add(s, &a), 0);
 	store_close(s);
 	test_db_path(dir, path);
-	/* what the schema before it looked like */
-	snprintf(sql, sizeof(sql),
-		 "DROP TABLE param_version; DELETE FROM meta WHERE key LIKE 'schema_%d%%';"
-		 " PRAGMA user_version = %d",
-		 latest, latest - 1);
-	CHECK_INT(raw_exec(path, sql), 0);
+	/* what schema 2 looked like */
+	CHECK_INT(raw_exec(path,
+			   "DROP TABLE param_version; ALTER TABLE purchase DROP COLUMN capp_1a;"
+			   " DELETE FROM meta WHERE key LIKE 'schema_3%' OR key LIKE 'schema_4%';"
+			   " PRAGMA user_version = 2"),
+		  0);
 	s = test_open(dir);
 	CHECK(s);
 	CHECK_INT(raw_int(path, "PRAGMA user_version"), latest);
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM param_version"), 0);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM meta WHERE key = 'schema_%d'", latest);
-	CHECK_INT(raw_int(path, sql), 1);
+	for (int v = 3; v <= latest; v++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM meta WHERE key = 'schema_%d'", v);
+		CHECK_INT(raw_int(path, sql), 1);
+	}
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM purchase WHERE capp_1a IS NULL"), 1);
 	CHECK_INT(store_purchase_get(s, a.record_no, &got), 0);
 	CHECK(test_record_equal(&got, &a));
 	store_close(s);
