@@ -82,6 +82,10 @@ static const struct config_key config_keys[] = {
 	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
 	{ "store", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, false },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
+	{ "store", "warn_free_bytes", K_INT, OFF(warn_free_bytes), 0, INT64_MAX, NULL, false },
+	{ "store", "max_records", K_INT, OFF(max_records), 0, INT64_MAX, NULL, false },
+	{ "store", "warn_records", K_INT, OFF(warn_records), 0, INT64_MAX, NULL, false },
+	{ "store", "retry_s", K_INT, OFF(store_retry_s), 1, 86400, NULL, false },
 	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
 	{ "params", "dir", K_PATH, OFF(params_dir), 0, 0, NULL, false },
 	{ "params", "public_key", K_PATH, OFF(params_public_key), 0, 0, NULL, false },
@@ -121,6 +125,8 @@ static void config_defaults(struct ykt_config *c)
 	c->display_hold_ms = 3000;
 	c->display_low_balance_fen = 500;
 	c->min_free_bytes = 16u << 20;
+	c->max_records = 500000;
+	c->store_retry_s = 60;
 	c->busy_timeout_ms = 50;
 	c->mode = PURCHASE_COMPOUND;
 	c->capp_fallback = true;
@@ -368,6 +374,28 @@ static int config_handler(void *user, const char *section, const char *name, con
 	return 1;
 }
 
+static bool config_seen(const struct config_parse *p, const char *section, const char *name)
+{
+	for (size_t i = 0; i < N_CONFIG_KEYS; i++)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
+			return p->seen[i];
+	return false;
+}
+
+/* Warning thresholds not given follow their limits: four times the free
+ * space floor, 80 % of the record cap. */
+static void config_store_warnings(struct config_parse *p)
+{
+	struct ykt_config *c = p->cfg;
+
+	if (!config_seen(p, "store", "warn_free_bytes"))
+		c->warn_free_bytes =
+		    c->min_free_bytes > UINT64_MAX / 4 ? c->min_free_bytes : c->min_free_bytes * 4;
+	if (!config_seen(p, "store", "warn_records"))
+		c->warn_records = c->max_records / 5 * 4 + c->max_records % 5 * 4 / 5;
+}
+
 /* Debian's libinih reads lines of at most 199 characters and would parse the
  * rest of a longer one as a line of its own (or a comment, silently cutting
  * the value): refuse such a file first, naming the key. */
@@ -471,6 +499,20 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 	if (ret->params_dir[0] && !ret->params_public_key[0]) {
 		snprintf(errbuf, errbuf_len, "%s: [params] public_key: missing (needed with dir)",
 			 path);
+		return YKT_E_CONFIG;
+	}
+	config_store_warnings(&p);
+	if (ret->warn_free_bytes && ret->warn_free_bytes < ret->min_free_bytes) {
+		snprintf(errbuf, errbuf_len,
+			 "%s: [store] warn_free_bytes: %llu is below min_free_bytes %llu", path,
+			 (unsigned long long)ret->warn_free_bytes,
+			 (unsigned long long)ret->min_free_bytes);
+		return YKT_E_CONFIG;
+	}
+	if (ret->max_records && ret->warn_records > ret->max_records) {
+		snprintf(errbuf, errbuf_len,
+			 "%s: [store] warn_records: %lld is above max_records %lld", path,
+			 (long long)ret->warn_records, (long long)ret->max_records);
 		return YKT_E_CONFIG;
 	}
 	if (ret->fare_fen > ret->max_fare_fen) {

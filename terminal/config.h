@@ -62,8 +62,12 @@ struct ykt_config {
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];
 	char state_dir[CONFIG_URI_MAX]; /* runtime state: status snapshot, control, lock */
-	uint64_t min_free_bytes;
+	uint64_t min_free_bytes;	/* below: out of service */
+	uint64_t warn_free_bytes;	/* below: a warning */
+	int64_t max_records;		/* at or above: out of service; 0 = no cap */
+	int64_t warn_records;		/* at or above: a warning; 0 = none */
 	int busy_timeout_ms;
+	int store_retry_s; /* a store that failed to open is tried again this often */
 
 	/* [params] (docs/parameters.md): no dir, no parameter packages */
 	char params_dir[CONFIG_URI_MAX];

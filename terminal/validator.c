@@ -51,12 +51,25 @@ struct ykt_validator {
 	ykt_tap_report_cb report;
 	void *report_data;
 	int taps;
+
+	/* a store that did not open: why, and when to try again (validator clock) */
+	int store_err;
+	char store_why[112];
+	int64_t store_retry_at_s;
+	/* the service state last logged: 0 in service, 1 warning, -1 out of
+	 * service, with the error behind it */
+	int service_state, service_err;
 	struct ykt_runstate *rs; /* status snapshot and control requests; NULL: none */
 	char maintenance[32];	 /* out of service on request ("psam-swap"); "" when not */
 };
 
+/* How often the loop checks the store, the PSAM and the clock while no card
+ * comes: the log (and later the crew display) follows the state. */
+#define VALIDATOR_HEALTH_INTERVAL_MS 30000
+
 static void validator_on_event(struct ykt_loop *loop, const struct ykt_event *ev, void *userdata);
 static void validator_on_durable(const struct tap_result *res, void *userdata);
+static void validator_on_timer(struct ykt_loop *loop, void *userdata);
 
 /* A PSAM with another terminal number than the last one in this slot: the
  * platform hears of the swap through an event record. */
@@ -250,10 +263,92 @@ static int validator_open_params(struct ykt_validator *v, char *errbuf, size_t e
 	return ykt_params_open(&po, &v->params, errbuf, errbuf_len);
 }
 
+/* Open the store. A store that does not open (damaged, full, unreadable,
+ * newer than this program) does not stop the validator: it stays out of
+ * service, says why at every tap, leaves the file as it found it, and tries
+ * again every store_retry_s. */
+static int validator_open_store(struct ykt_validator *v)
+{
+	const struct ykt_config *c = v->cfg;
+	struct store_options so = {
+		.busy_timeout_ms = c->busy_timeout_ms,
+		.min_free_bytes = c->min_free_bytes,
+		.warn_free_bytes = c->warn_free_bytes,
+		.max_records = c->max_records,
+		.warn_records = c->warn_records,
+	};
+	int r = store_open(c->store_path, &so, &v->store, v->store_why, sizeof(v->store_why));
+
+	if (r == 0)
+		r = validator_grey_leftover_intents(v);
+	if (r < 0) {
+		if (v->store) {
+			snprintf(v->store_why, sizeof(v->store_why), "%s", ykt_strerror(r));
+			store_close(v->store);
+			v->store = NULL;
+		}
+		if (!v->store_why[0])
+			snprintf(v->store_why, sizeof(v->store_why), "%s", ykt_strerror(r));
+		v->store_err = r;
+		v->store_retry_at_s = ykt_clock_now_s(v->clock) + c->store_retry_s;
+		log_err("store", "%s: %s; out of service until it opens", c->store_path,
+			v->store_why);
+		return r;
+	}
+	v->store_err = 0;
+	v->store_why[0] = '\0';
+	v->env.store = v->store;
+	/* parameters keep their index in the store: opened with it */
+	if (!v->params && validator_open_params(v, v->store_why, sizeof(v->store_why)) < 0) {
+		log_err("params", "%s: %s; lists and fare tables not in force", c->params_dir,
+			v->store_why);
+		v->store_why[0] = '\0';
+	}
+	v->env.params = v->params;
+	return 0;
+}
+
+/* Log the service state when it changes (not at every tap): out of
+ * service and why, a warning, back in service. */
+static void validator_note_service(struct ykt_validator *v, int rc, const char *why)
+{
+	int state = rc < 0 ? -1 : why[0] ? 1 : 0;
+
+	if (state == v->service_state && rc == v->service_err)
+		return;
+	if (state < 0)
+		log_err("service", "out of service: %s", why);
+	else if (state > 0)
+		log_warn("service", "%s", why);
+	else
+		log_info("service", "in service");
+	v->service_state = state;
+	v->service_err = rc;
+}
+
+/* Everything a tap needs, checked before any card is touched: the store
+ * (opened again when due), its room, the PSAM, the clock. */
+static int validator_ready(struct ykt_validator *v, char *why, size_t why_len)
+{
+	int64_t now = ykt_clock_now_s(v->clock);
+	int rc;
+
+	/* due, or the clock went back past the last attempt */
+	if (!v->store &&
+	    (now >= v->store_retry_at_s || now < v->store_retry_at_s - v->cfg->store_retry_s))
+		validator_open_store(v);
+	if (!v->store) {
+		snprintf(why, why_len, "store: %s", v->store_why);
+		rc = v->store_err;
+	} else {
+		rc = ykt_tap_ready(&v->env, why, why_len);
+	}
+	validator_note_service(v, rc, why);
+	return rc;
+}
+
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
-	struct store_options so = { .busy_timeout_ms = v->cfg->busy_timeout_ms,
-				    .min_free_bytes = v->cfg->min_free_bytes };
 	struct ykt_reader_env renv;
 	int r;
 
@@ -267,13 +362,7 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 		return r;
 	v->env.on_durable = validator_on_durable;
 	v->env.on_durable_data = v;
-	r = store_open(v->cfg->store_path, &so, &v->store, errbuf, errbuf_len);
-	if (r == 0)
-		r = validator_grey_leftover_intents(v);
-	if (r == 0)
-		r = validator_open_params(v, errbuf, errbuf_len);
-	if (r < 0)
-		return r;
+	validator_open_store(v);
 	r = ykt_loop_new(validator_on_event, v, &v->loop);
 	if (r < 0) {
 		snprintf(errbuf, errbuf_len, "event loop: %s", ykt_strerror(r));
@@ -282,27 +371,34 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 	r = validator_open_sams(v, errbuf, errbuf_len);
 	if (r < 0)
 		return r;
+	r = ykt_loop_add_timer(v->loop, VALIDATOR_HEALTH_INTERVAL_MS, validator_on_timer, v);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "health timer: %s", ykt_strerror(r));
+		return r;
+	}
 	renv = (struct ykt_reader_env){
 		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
 	};
 	return ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
 }
 
-/* Publish the snapshot: readiness as a tap would see it now. */
+/* Readiness as a tap would see it now (a store that failed to open is
+ * tried again when due), into the log when it changed and into the
+ * snapshot. */
 static void validator_publish(struct ykt_validator *v)
 {
 	char why[128];
 
-	if (!v->rs)
-		return;
-	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
 	if (v->maintenance[0])
 		snprintf(why, sizeof(why), "maintenance: %s", v->maintenance);
 	else if (!v->psam)
 		snprintf(why, sizeof(why), "no PSAM in %.100s",
 			 ykt_config_sam_uri(v->cfg, v->cfg->tunion_slot));
-	else if (ykt_tap_ready(&v->env, why, sizeof(why)) == 0)
+	else if (validator_ready(v, why, sizeof(why)) == 0)
 		why[0] = '\0';
+	if (!v->rs)
+		return;
+	ykt_runstate_set_clock_s(v->rs, ykt_clock_now_s(v->clock));
 	ykt_runstate_set_service(v->rs, why[0] ? why : NULL);
 	ykt_runstate_write(v->rs);
 }
@@ -325,6 +421,14 @@ static void validator_on_request(const struct runstate_request *req, void *userd
 	}
 	ykt_runstate_set_maintenance(v->rs, req->out_of_service ? req->reason : NULL, req->id);
 	validator_publish(v);
+}
+
+/* While no card comes, the state still follows the store, the PSAM and
+ * the clock. */
+static void validator_on_timer(struct ykt_loop *loop, void *userdata)
+{
+	(void)loop;
+	validator_publish(userdata);
 }
 
 static void validator_runstate_open(struct ykt_validator *v)
@@ -371,7 +475,7 @@ int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, 
 	v->env.cfg = cfg;
 	v->env.reader = v->reader;
 	v->env.psam = v->psam;
-	v->env.store = v->store;
+	v->env.store = v->store; /* NULL until it opens */
 	v->env.clock = v->clock;
 	validator_runstate_open(v);
 	v->env.params = v->params;
@@ -415,23 +519,25 @@ static int64_t validator_link_ns(struct ykt_validator *v)
 }
 
 /* No card is touched while this is true: maintenance asked for it, there
- * is no PSAM, or the store, PSAM or clock is not fit (ykt_tap_ready). */
-/* 0 when a tap may go ahead; otherwise the reason (the screen shows it)
- * in why and a negative code. */
+ * is no PSAM, or the store, PSAM or clock is not fit (validator_ready).
+ * Returns 0 when a tap may go ahead (why then holds a warning or is empty),
+ * otherwise a negative code with the reason in why (the screen shows it). */
 static int validator_out_of_service(struct ykt_validator *v, char *why, size_t why_len)
 {
 	int r;
 
 	if (v->maintenance[0]) {
 		snprintf(why, why_len, "maintenance: %s", v->maintenance);
+		validator_note_service(v, -EBUSY, why);
 		return YKT_E_SAM_ABSENT;
 	}
 	if (!v->psam && validator_reopen_sam(v) < 0) {
 		snprintf(why, why_len, "no PSAM in %.100s",
 			 ykt_config_sam_uri(v->cfg, v->cfg->tunion_slot));
+		validator_note_service(v, YKT_E_SAM_NOT_READY, why);
 		return YKT_E_SAM_ABSENT;
 	}
-	r = ykt_tap_ready(&v->env, why, why_len);
+	r = validator_ready(v, why, why_len);
 	if (r == 0)
 		return 0;
 	/* a PSAM that stopped (or was swapped) is tried again at the next card */
@@ -476,8 +582,7 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 	struct tap_result res = { .balance_fen = -1, .record_no = -1 };
 	int64_t start_ns = ev->posted_ns ? ev->posted_ns : ykt_monotonic_ns();
 	int64_t link_ns = validator_link_ns(v);
-	char why[128] = "";
-	bool out_of_service = false;
+	char why[sizeof(res.reason)] = "";
 
 	if (v->env.on_step)
 		v->env.on_step("present", start_ns, v->env.on_step_data);
@@ -485,11 +590,12 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 	if (ev->n_cards > 1) {
 		res.outcome = TAP_MULTI_CARD; /* touch neither card */
 	} else if ((res.err = validator_out_of_service(v, why, sizeof(why))) < 0) {
-		out_of_service = true;
-		log_err("tap", "out of service: %s", why);
 		res.outcome = TAP_OUT_OF_SERVICE;
+		snprintf(res.reason, sizeof(res.reason), "%s", why);
 	} else {
 		ykt_tap_run(&v->env, &res);
+		if (!res.reason[0]) /* the tap's own reason first, else the warning */
+			snprintf(res.reason, sizeof(res.reason), "%s", why);
 	}
 	v->taps++;
 	res.elapsed_us = res.model_us = -1;
@@ -503,7 +609,10 @@ static void validator_tap(struct ykt_validator *v, const struct ykt_event *ev)
 		v->report(v->taps, &res, v->report_data);
 	ykt_tap_finish(&v->env, &res);
 	ykt_reader_done(v->reader);
-	validator_publish_tap(v, &res, out_of_service ? why : NULL);
+	/* refused before the card, or stopped during the tap (the store, the
+	 * PSAM or the clock failed it) */
+	validator_publish_tap(
+	    v, &res, res.outcome == TAP_OUT_OF_SERVICE && res.reason[0] ? res.reason : NULL);
 	ykt_screens_refresh(v->screens, &v->env, false); /* idle, or out of service */
 }
 
@@ -663,6 +772,9 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 		fprintf(out, " record=%lld", (long long)res->record_no);
 	if (res->sw)
 		fprintf(out, " sw=%04X", res->sw);
+	if (res->reason[0])
+		fprintf(out, " %s=\"%s\"",
+			res->outcome == TAP_OUT_OF_SERVICE ? "reason" : "warning", res->reason);
 	if (res->elapsed_us >= 0)
 		fprintf(out, " time=%lld.%01lldms model=%lld.%01lldms",
 			(long long)res->elapsed_us / 1000, (long long)res->elapsed_us % 1000 / 100,

@@ -23,7 +23,7 @@ static void edge_record(struct ykt_purchase_record *r)
 	r->key_version = 0xfe;
 	r->key_index = 0xfd;
 	r->algorithm_id = 0xfc;
-	r->flags = 0xfffffffcu; /* bits 0, 1 (MAC2 failed, unchecked) are the store's to set */
+	r->flags = 0xfffffffau; /* bits 0 and 2 (MAC2 failed, unchecked) are the store's to set */
 	r->trans_type = 0x09;
 	r->amount_fen = 100000000;
 	r->nominal_fen = 99999999;

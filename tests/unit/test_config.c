@@ -111,6 +111,11 @@ static void test_minimal_defaults(void)
 	CHECK_INT(cfg.mode, PURCHASE_COMPOUND);
 	CHECK_INT(cfg.select, SELECT_PPSE);
 	CHECK_INT(cfg.min_free_bytes, 16 * 1024 * 1024);
+	/* docs/configuration.md: warnings follow their limits when not given */
+	CHECK_INT(cfg.warn_free_bytes, 64 * 1024 * 1024);
+	CHECK_INT(cfg.max_records, 500000);
+	CHECK_INT(cfg.warn_records, 400000);
+	CHECK_INT(cfg.store_retry_s, 60);
 	CHECK_INT(cfg.industry, 0x02);
 	CHECK(strcmp(cfg.clock_uri, "system:") == 0, "clock '%s'", cfg.clock_uri);
 	CHECK_INT(cfg.clock_floor_unix_s, 0);
@@ -182,6 +187,8 @@ static void test_every_key(void)
 				   "path = /var/lib/ykt/ykt.db\n"
 				   "min_free_bytes = 1048576\n"
 				   "busy_timeout_ms = 1000\n"
+				   "max_records = 1000\n"
+				   "retry_s = 5\n"
 				   "[params]\n"
 				   "dir = /var/lib/ykt/params\n"
 				   "public_key = /etc/ykt/platform-sm2.pem\n"
@@ -218,6 +225,10 @@ static void test_every_key(void)
 	CHECK(strcmp(cfg.clock_uri, "sim:2026-11-21T07:30:00") == 0, "clock '%s'", cfg.clock_uri);
 	CHECK(strcmp(cfg.store_path, "/var/lib/ykt/ykt.db") == 0, "store '%s'", cfg.store_path);
 	CHECK_INT(cfg.min_free_bytes, 1048576);
+	CHECK_INT(cfg.warn_free_bytes, 4 * 1048576);
+	CHECK_INT(cfg.max_records, 1000);
+	CHECK_INT(cfg.warn_records, 800);
+	CHECK_INT(cfg.store_retry_s, 5);
 	CHECK_INT(cfg.busy_timeout_ms, 1000);
 	CHECK(strcmp(cfg.params_dir, "/var/lib/ykt/params") == 0, "params dir '%s'",
 	      cfg.params_dir);
@@ -303,6 +314,14 @@ static const struct bad_case bad_cases[] = {
 	BAD("store", "busy_timeout_ms", "0", "[store] busy_timeout_ms"),
 	BAD("store", "busy_timeout_ms", "1001", "[store] busy_timeout_ms"),
 	BAD("store", "min_free_bytes", "-1", "[store] min_free_bytes"),
+	BAD("store", "max_records", "-1", "[store] max_records"),
+	BAD("store", "retry_s", "0", "[store] retry_s"),
+	{ "store",
+	  "warn_free_bytes",
+	  "1048576",
+	  { "[store] warn_free_bytes", "min_free_bytes" },
+	  true },
+	{ "store", "warn_records", "500001", { "[store] warn_records", "max_records" }, true },
 	BAD("purchase", "mode", "fast", "[purchase] mode", "fast"),
 	BAD("purchase", "mode", "Compound", "[purchase] mode"),
 	BAD("purchase", "select", "aid", "[purchase] select"),
