@@ -29,6 +29,12 @@ int ykt_sam_reset(struct ykt_sam *s, uint8_t *atr, size_t atr_cap, size_t *ret_a
 	return feed_next(&slot, atr, atr_cap, ret_atr_len) < 0 ? YKT_E_SAM_ABSENT : 0;
 }
 
+/* a slot that cannot tell insertions: psam.c asks the next command */
+int ykt_sam_presence(struct ykt_sam *s, uint32_t *ret_insertions)
+{
+	return -EOPNOTSUPP;
+}
+
 int ykt_sam_transmit(struct ykt_sam *s, const uint8_t *capdu, size_t capdu_len, uint8_t *rapdu,
 		     size_t rapdu_cap, size_t *ret_rapdu_len)
 {
@@ -56,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	slot = (struct feed){ data, size };
 	/* the slot pointer is never looked at: this file is the slot */
-	if (psam_new((struct ykt_sam *)&slot, &p) < 0)
+	if (psam_new((struct ykt_sam *)&slot, PSAM_DF_MOT, &p) < 0)
 		return 0;
 	if (psam_start(p) == 0) {
 		MUST(psam_ready(p) && ykt_bcd_valid(psam_terminal_no(p), 6));

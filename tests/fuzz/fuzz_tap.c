@@ -87,6 +87,12 @@ int ykt_sam_reset(struct ykt_sam *s, uint8_t *atr, size_t atr_cap, size_t *ret_a
 	return 0;
 }
 
+/* a slot that cannot tell insertions: psam.c asks the next command */
+int ykt_sam_presence(struct ykt_sam *s, uint32_t *ret_insertions)
+{
+	return -EOPNOTSUPP;
+}
+
 static void answer(uint8_t *out, size_t *len, const char *hex)
 {
 	size_t n = strlen(hex) / 2;
@@ -152,7 +158,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	unlink(path);
 	rmdir(dir);
 	MUST(ykt_clock_new("sim:2026-11-21T09:00:00", &env.clock) == 0);
-	MUST(psam_new(NULL, &env.psam) == 0 && psam_start(env.psam) == 0);
+	MUST(psam_new(NULL, PSAM_DF_MOT, &env.psam) == 0 && psam_start(env.psam) == 0);
 	config_defaults();
 	env.cfg = &cfg;
 	env.clock_floor_unix_s = 0;
