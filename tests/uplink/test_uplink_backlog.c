@@ -90,6 +90,7 @@ static void fault_plan(struct platform *p)
 /* The first sync, killed once the platform took a third of the backlog. */
 static void interrupted_sync(struct env *e, unsigned n)
 {
+	static struct taps taps;
 	struct platform_stats st;
 	int status;
 	pid_t pid = env_sync_start(e, NULL);
@@ -104,7 +105,9 @@ static void interrupted_sync(struct env *e, unsigned n)
 	waitpid(pid, &status, 0);
 	CHECK(WIFSIGNALED(status), "the first sync ended before it was killed");
 	platform_stats(e->platform, &st);
-	printf("first sync killed after %llu accepted\n", (unsigned long long)st.accepted);
+	env_taps(e, &taps);
+	printf("first sync killed after %llu accepted, by tap %d\n",
+	       (unsigned long long)st.accepted, taps.paid + taps.other);
 }
 
 static int sync_until_done(struct env *e)
