@@ -331,6 +331,7 @@ void ykt_uplink_free(struct ykt_uplink *u)
 void ykt_uplink_set_stop_flag(struct ykt_uplink *u, volatile sig_atomic_t *flag)
 {
 	u->stop_flag = flag;
+	uplink_http_set_stop_flag(u->http, flag);
 }
 
 /* ---- a pass ---- */
