@@ -2,6 +2,7 @@
 #include "gpio.h"
 
 #include "uri.h"
+#include "ykt_config.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,9 +12,15 @@
 #include <string.h>
 
 extern const struct ykt_gpio_ops ykt_gpio_sim_ops;
+#if YKT_WITH_GPIOD
+extern const struct ykt_gpio_ops ykt_gpio_gpiod_ops;
+#endif
 
 static const void *const gpio_drivers[] = {
 	&ykt_gpio_sim_ops,
+#if YKT_WITH_GPIOD
+	&ykt_gpio_gpiod_ops,
+#endif
 	NULL,
 };
 #define N_GPIO_DRIVERS (sizeof(gpio_drivers) / sizeof(gpio_drivers[0]) - 1)

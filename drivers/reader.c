@@ -16,6 +16,9 @@ extern const struct ykt_reader_ops ykt_reader_remote_ops;
 #if YKT_WITH_LIBNFC
 extern const struct ykt_reader_ops ykt_reader_libnfc_ops;
 #endif
+#if YKT_WITH_PCSC
+extern const struct ykt_reader_ops ykt_reader_pcsc_ops;
+#endif
 
 static const void *const reader_drivers[] = {
 #if YKT_WITH_SIM
@@ -24,6 +27,9 @@ static const void *const reader_drivers[] = {
 #endif
 #if YKT_WITH_LIBNFC
 	&ykt_reader_libnfc_ops,
+#endif
+#if YKT_WITH_PCSC
+	&ykt_reader_pcsc_ops,
 #endif
 	NULL,
 };

@@ -13,11 +13,17 @@
 extern const struct ykt_sam_ops ykt_sam_sim_ops;
 extern const struct ykt_sam_ops ykt_sam_remote_ops;
 #endif
+#if YKT_WITH_PCSC
+extern const struct ykt_sam_ops ykt_sam_pcsc_ops;
+#endif
 
 static const void *const sam_drivers[] = {
 #if YKT_WITH_SIM
 	&ykt_sam_sim_ops,
 	&ykt_sam_remote_ops,
+#endif
+#if YKT_WITH_PCSC
+	&ykt_sam_pcsc_ops,
 #endif
 	NULL,
 };
@@ -108,6 +114,16 @@ int ykt_sam_link_ns(struct ykt_sam *s, uint64_t *ret_ns)
 	return 0;
 }
 
+int ykt_sam_start(struct ykt_sam *s)
+{
+	return s->ops->start ? s->ops->start(s) : -EOPNOTSUPP;
+}
+
+int ykt_sam_presence(struct ykt_sam *s, uint32_t *ret_insertions)
+{
+	return s->ops->presence ? s->ops->presence(s, ret_insertions) : -EOPNOTSUPP;
+}
+
 const struct ykt_sam_env *ykt_sam_env(struct ykt_sam *s)
 {
 	return &s->env;
@@ -116,6 +132,11 @@ const struct ykt_sam_env *ykt_sam_env(struct ykt_sam *s)
 void *ykt_sam_priv(struct ykt_sam *s)
 {
 	return s->priv;
+}
+
+const struct ykt_sam_ops *ykt_sam_ops_of(const struct ykt_sam *s)
+{
+	return s->ops;
 }
 
 void ykt_sam_set_error(struct ykt_sam *s, const char *fmt, ...)

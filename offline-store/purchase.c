@@ -60,7 +60,7 @@ static void intent_normalise(struct ykt_purchase_record *row)
 	row->state = STORE_INTENT;
 	row->upload_state = UPLOAD_PENDING;
 	row->mac2_status = MAC2_UNCHECKED;
-	row->flags &= ~(STORE_FLAG_MAC2_FAILED | STORE_FLAG_WAS_GREY);
+	row->flags &= ~(STORE_FLAG_MAC2_FAILED | STORE_FLAG_MAC2_UNCHECKED | STORE_FLAG_WAS_GREY);
 	row->has_tac = false;
 	memset(row->tac, 0, sizeof(row->tac));
 	memset(row->mac2, 0, sizeof(row->mac2));
@@ -106,6 +106,7 @@ int store_intent_add(struct ykt_store *store, struct ykt_purchase_record *rec)
 		log_duplicate(&row);
 	if (r < 0)
 		return r;
+	store->n_records++; /* our own commit does not move data_version */
 	*rec = row;
 	return 0;
 }
@@ -247,13 +248,14 @@ int store_purchase_void(struct ykt_store *store, int64_t record_no)
 			 STMT_PURCHASE_VOID, "void purchase");
 }
 
-int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_mac2_status status)
+/* Write a MAC2 status and OR flag bits into a complete record that has no
+ * verdict yet. */
+static int mac2_update(struct ykt_store *store, int64_t record_no, enum store_mac2_status status,
+		       uint32_t flags)
 {
 	sqlite3_stmt *stmt;
 	int state, old, r;
 
-	if (!store || record_no <= 0 || (status != MAC2_OK && status != MAC2_FAILED))
-		return -EINVAL;
 	r = begin_on_record(store, record_no, &state, &old);
 	if (r < 0)
 		return r;
@@ -267,11 +269,44 @@ int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_m
 		stmt = store->stmt[STMT_PURCHASE_MAC2];
 		sqlite3_bind_int64(stmt, 1, record_no);
 		sqlite3_bind_int(stmt, 2, (int)status);
-		sqlite3_bind_int64(stmt, 3, status == MAC2_FAILED ? STORE_FLAG_MAC2_FAILED : 0);
+		sqlite3_bind_int64(stmt, 3, flags);
 		sqlite3_bind_int64(stmt, 4, store_now_ms());
 		r = update_one(store, stmt, "record MAC2 verdict");
 	}
 	return store_tx_end(store, r);
+}
+
+int store_purchase_flag(struct ykt_store *store, int64_t record_no, uint32_t flags)
+{
+	sqlite3_stmt *stmt;
+	int state, mac2_status, r;
+
+	if (!store || record_no <= 0)
+		return -EINVAL;
+	r = begin_on_record(store, record_no, &state, &mac2_status);
+	if (r < 0)
+		return r;
+	stmt = store->stmt[STMT_PURCHASE_FLAG];
+	sqlite3_bind_int64(stmt, 1, record_no);
+	sqlite3_bind_int64(stmt, 2, flags);
+	sqlite3_bind_int64(stmt, 3, store_now_ms());
+	r = update_one(store, stmt, "flag purchase");
+	return store_tx_end(store, r);
+}
+
+int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_mac2_status status)
+{
+	if (!store || record_no <= 0 || (status != MAC2_OK && status != MAC2_FAILED))
+		return -EINVAL;
+	return mac2_update(store, record_no, status,
+			   status == MAC2_FAILED ? STORE_FLAG_MAC2_FAILED : 0);
+}
+
+int store_purchase_mac2_unchecked(struct ykt_store *store, int64_t record_no)
+{
+	if (!store || record_no <= 0)
+		return -EINVAL;
+	return mac2_update(store, record_no, MAC2_UNCHECKED, STORE_FLAG_MAC2_UNCHECKED);
 }
 
 int store_purchase_get(struct ykt_store *store, int64_t record_no, struct ykt_purchase_record *ret)
@@ -344,5 +379,28 @@ int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, i
 		return -ENOENT;
 	if (rc != SQLITE_ROW)
 		return store_sqlite_error(store->db, rc, "find grey record", NULL, 0);
+	return store_purchase_get(store, record_no, ret);
+}
+
+int store_purchase_find_atc(struct ykt_store *store, const char *card_serial, uint16_t init_atc,
+			    struct ykt_purchase_record *ret)
+{
+	sqlite3_stmt *stmt;
+	int64_t record_no = 0;
+	int rc;
+
+	if (!store || !card_serial || !ret)
+		return -EINVAL;
+	stmt = store->stmt[STMT_PURCHASE_FIND_ATC];
+	sqlite3_bind_text(stmt, 1, card_serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, init_atc);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		record_no = sqlite3_column_int64(stmt, 0);
+	store_stmt_release(stmt);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, "find record by ATC", NULL, 0);
 	return store_purchase_get(store, record_no, ret);
 }

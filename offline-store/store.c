@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
 				   " balance_after_fen = ?4, updated_ms = ?5,"
 				   " upload_state = 0, upload_reason = NULL"
 				   " WHERE record_no = ?1 AND state IN (0, 2)",
-	[STMT_PURCHASE_GREY] = "UPDATE purchase SET state = 2, flags = flags | 2, updated_ms = ?2"
+	[STMT_PURCHASE_GREY] = "UPDATE purchase SET state = 2, flags = flags | 8, updated_ms = ?2"
 			       " WHERE record_no = ?1 AND state = 0",
 	/* a voided grey record goes (again) to the platform, which may hold
 	 * its grey form: the right-hand sides read the row before the change */
@@ -55,15 +56,26 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			       " updated_ms = ?4 WHERE record_no = ?1 AND state = 1",
 	[STMT_PURCHASE_PSAM_SERIAL] = "UPDATE purchase SET psam_serial = ?2, updated_ms = ?3"
 				      " WHERE record_no = ?1 AND state = 0",
-	/* served by the unique index on (card_serial, init_atc) */
+	/* served by the unique index on (card_serial, init_atc); an intent
+	 * met at run time is a grey mark that could not be written */
 	[STMT_PURCHASE_FIND_GREY] = "SELECT record_no FROM purchase WHERE card_serial = ?1"
-				    " AND state = 2 AND txn_unix_s >= ?2"
+				    " AND state IN (0, 2) AND txn_unix_s >= ?2"
 				    " ORDER BY record_no DESC LIMIT 1",
+	/* the partial unique index itself: same WHERE */
+	[STMT_PURCHASE_FIND_ATC] = "SELECT record_no FROM purchase WHERE card_serial = ?1"
+				   " AND init_atc = ?2 AND state <> 3",
+	[STMT_PURCHASE_FLAG] = "UPDATE purchase SET flags = flags | ?2, updated_ms = ?3"
+			       " WHERE record_no = ?1",
 	[STMT_LAST_TXN_TIME] = "SELECT coalesce(max(txn_unix_s), 0) FROM purchase",
 	[STMT_COUNTS] = "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"
 			" coalesce(sum(state = 2), 0),"
-			" coalesce(sum(upload_state = 0 AND (state <> 3 OR (flags & 2) <> 0)), 0)"
+			" coalesce(sum(upload_state = 0 AND (state <> 3 OR (flags & 8) <> 0)), 0)"
 			" FROM purchase",
+	[STMT_ROW_COUNT] = "SELECT count(*) FROM purchase",
+	[STMT_DATA_VERSION] = "PRAGMA data_version",
+	/* after a failed write: can the file take a (tiny) transaction again? */
+	[STMT_WRITE_PROBE] = "INSERT OR REPLACE INTO meta (key, value)"
+			     " VALUES ('write_probe_unix_ms', ?1)",
 	[STMT_EVENT_INSERT] = store_sql_event_insert,
 	[STMT_EVENT_GET] = store_sql_event_get,
 	[STMT_EVENT_ALL] = store_sql_event_all,
@@ -98,14 +110,37 @@ void store_stmt_release(sqlite3_stmt *stmt)
 	sqlite3_clear_bindings(stmt);
 }
 
+/* Failures that say the file cannot take writes now, rather than something
+ * about this one statement (a constraint, a lock held for a moment). */
+static bool write_failure_sticks(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int store_step_done(struct ykt_store *store, sqlite3_stmt *stmt, const char *what)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = sqlite3_step(stmt), err;
 
 	store_stmt_release(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_error(store->db, rc, what, NULL, 0);
-	return 0;
+	if (rc == SQLITE_DONE)
+		return 0;
+	err = store_sqlite_error(store->db, rc, what, NULL, 0);
+	if (write_failure_sticks(rc) && !store->write_err) {
+		store->write_err = err;
+		snprintf(store->write_why, sizeof(store->write_why), "%s: %s", what,
+			 sqlite3_errstr(rc));
+	}
+	return err;
 }
 
 int store_tx_begin(struct ykt_store *store)
@@ -236,14 +271,15 @@ static int check_integrity(sqlite3 *db, char *errbuf, size_t errbuf_len)
 	if (r < 0)
 		return r;
 	if (strcmp(verdict, "ok") != 0) {
-		char msg[256];
+		static const char banner[] = "*** in database main ***";
+		char msg[256], *first = verdict;
 
-		/* the verdict spans lines; errbuf and the log want one */
-		for (char *p = verdict; *p; p++)
-			if (*p == '\n' || *p == '\r' || *p == '\t')
-				*p = ' ';
-
-		snprintf(msg, sizeof(msg), "database failed its integrity check: %s", verdict);
+		/* the verdict spans lines: the log and errbuf get the first
+		 * finding on one line (a display has room for little more) */
+		if (strncmp(first, banner, sizeof(banner) - 1) == 0)
+			first += strspn(first + sizeof(banner) - 1, "\r\n") + sizeof(banner) - 1;
+		first[strcspn(first, "\r\n")] = '\0';
+		snprintf(msg, sizeof(msg), "database failed its integrity check: %s", first);
 		return open_fail(errbuf, errbuf_len, YKT_E_STORE_CORRUPT, msg);
 	}
 	return 0;
@@ -379,8 +415,9 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return open_fail(errbuf, errbuf_len, -ENOMEM, "out of memory");
-	s->min_free_bytes = opts ? opts->min_free_bytes : 0;
-	if (opts && opts->read_only)
+	if (opts)
+		s->opts = *opts;
+	if (s->opts.read_only)
 		r = open_readonly_steps(s, path, busy_ms, errbuf, errbuf_len);
 	else
 		r = open_steps(s, path, busy_ms, errbuf, errbuf_len);
@@ -389,6 +426,10 @@ int store_open(const char *path, const struct store_options *opts, struct ykt_st
 	if (r < 0) {
 		if (r == -ENOMEM)
 			open_fail(errbuf, errbuf_len, r, "out of memory");
+		/* a file we refuse (damaged, newer, not ours) stays exactly as
+		 * found, its WAL included, for whoever repairs or upgrades it */
+		if (s->db)
+			sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 		store_close(s);
 		return r;
 	}
@@ -417,53 +458,197 @@ void store_close(struct ykt_store *store)
 	free(store);
 }
 
-static int check_free_space(struct ykt_store *store)
+static int statvfs_free(const char *dir, uint64_t *ret_bytes, void *userdata)
 {
 	struct statvfs vfs;
-	uint64_t avail;
 
-	if (statvfs(store->dir, &vfs) < 0) {
-		int err = -errno;
-
-		log_err("store", "statvfs %s: %s", store->dir, strerror(errno));
-		return err == -ENOMEM ? err : YKT_E_STORE;
-	}
+	if (statvfs(dir, &vfs) < 0)
+		return -errno;
 	/* f_bavail: what an unprivileged writer may still use */
-	avail = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
-	if (avail < store->min_free_bytes) {
-		log_err("store", "only %llu bytes free in %s, %llu needed",
-			(unsigned long long)avail, store->dir,
-			(unsigned long long)store->min_free_bytes);
-		return YKT_E_STORE_FULL;
-	}
+	*ret_bytes = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
 	return 0;
+}
+
+static void health_fail(struct store_health *h, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void health_fail(struct store_health *h, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	h->err = err;
+	h->warn = false;
+	va_start(ap, fmt);
+	vsnprintf(h->reason, sizeof(h->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void health_warn(struct store_health *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void health_warn(struct store_health *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (h->warn)
+		return; /* the first warning is the one shown */
+	h->warn = true;
+	va_start(ap, fmt);
+	vsnprintf(h->reason, sizeof(h->reason), fmt, ap);
+	va_end(ap);
+}
+
+static int check_free_space(struct ykt_store *store, struct store_health *h)
+{
+	const struct store_options *o = &store->opts;
+	int r = o->free_space ? o->free_space(store->dir, &h->free_bytes, o->free_space_data)
+			      : statvfs_free(store->dir, &h->free_bytes, NULL);
+
+	if (r < 0) {
+		log_err("store", "free space of %s: %s", store->dir, strerror(-r));
+		health_fail(h, r == -ENOMEM ? r : YKT_E_STORE, "free space unknown: %s",
+			    strerror(-r));
+		return h->err;
+	}
+	if (h->free_bytes < o->min_free_bytes) {
+		health_fail(h, YKT_E_STORE_FULL, "disk full: %llu KiB free, %llu KiB needed",
+			    (unsigned long long)h->free_bytes / 1024,
+			    (unsigned long long)o->min_free_bytes / 1024);
+		return h->err;
+	}
+	if (h->free_bytes < o->warn_free_bytes)
+		health_warn(h, "disk nearly full: %llu KiB free",
+			    (unsigned long long)h->free_bytes / 1024);
+	return 0;
+}
+
+/* One statement that answers one integer row. */
+static int step_int(struct ykt_store *store, enum store_stmt which, const char *what, int64_t *ret)
+{
+	sqlite3_stmt *stmt = store->stmt[which];
+	int rc = sqlite3_step(stmt);
+	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+
+	store_stmt_release(stmt);
+	if (rc != SQLITE_ROW)
+		return store_sqlite_error(store->db, rc, what, NULL, 0);
+	*ret = v;
+	return 0;
+}
+
+static int refresh_record_count(struct ykt_store *store)
+{
+	int64_t version = 0;
+	int r = step_int(store, STMT_DATA_VERSION, "data version", &version);
+
+	if (r < 0)
+		return r;
+	if (store->n_records_known && version == store->data_version)
+		return 0;
+	r = step_int(store, STMT_ROW_COUNT, "count records", &store->n_records);
+	store->n_records_known = r == 0;
+	store->data_version = version;
+	return r;
+}
+
+static int check_record_count(struct ykt_store *store, struct store_health *h)
+{
+	const struct store_options *o = &store->opts;
+	int r;
+
+	if (!o->max_records && !o->warn_records)
+		return 0;
+	r = refresh_record_count(store);
+	if (r < 0) {
+		health_fail(h, r, "store does not answer: %s", ykt_strerror(r));
+		return r;
+	}
+	h->records = store->n_records;
+	if (o->max_records && h->records >= o->max_records) {
+		health_fail(h, YKT_E_STORE_FULL, "%lld records stored, limit %lld",
+			    (long long)h->records, (long long)o->max_records);
+		return h->err;
+	}
+	if (o->warn_records && h->records >= o->warn_records)
+		health_warn(h, "%lld records stored, warning at %lld", (long long)h->records,
+			    (long long)o->warn_records);
+	return 0;
+}
+
+/* After a failed write: one tiny transaction tells whether the file takes
+ * writes again (space freed, the card's I/O error gone). */
+static int probe_write(struct ykt_store *store, struct store_health *h)
+{
+	sqlite3_stmt *stmt = store->stmt[STMT_WRITE_PROBE];
+	int err = store->write_err, r;
+
+	store->write_err = 0;
+	r = store_tx_begin(store);
+	if (r == 0) {
+		sqlite3_bind_int64(stmt, 1, store_now_ms());
+		r = store_step_done(store, stmt, "write probe");
+		r = store_tx_end(store, r);
+	}
+	if (r == 0) {
+		log_info("store", "writes work again (after: %s)", store->write_why);
+		return 0;
+	}
+	if (!store->write_err) /* busy, not the file: keep the first reason */
+		store->write_err = err;
+	health_fail(h, store->write_err, "writes fail: %s", store->write_why);
+	return h->err;
+}
+
+/* a real read through SQLite: proves the file and its locks answer */
+static int check_read(struct ykt_store *store, struct store_health *h)
+{
+	sqlite3_stmt *stmt = store->stmt[STMT_COUNTER_GET];
+	int rc = sqlite3_step(stmt), r;
+
+	store_stmt_release(stmt);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		log_err("store", "record number counter missing");
+		health_fail(h, YKT_E_STORE_CORRUPT, "record number counter missing");
+		return h->err;
+	}
+	r = store_sqlite_error(store->db, rc, "health check", NULL, 0);
+	health_fail(h, r, "store does not answer: %s", sqlite3_errstr(rc));
+	return r;
+}
+
+/* The checks in order; the first failing one gives the reason. */
+static void health_checks(struct ykt_store *store, struct store_health *h)
+{
+	if (store->write_err && probe_write(store, h) < 0)
+		return;
+	if (check_free_space(store, h) < 0)
+		return;
+	if (sqlite3_db_readonly(store->db, "main") != 0) {
+		log_err("store", "database is read-only");
+		health_fail(h, YKT_E_STORE, "database is read-only");
+		return;
+	}
+	if (check_read(store, h) < 0)
+		return;
+	check_record_count(store, h);
+}
+
+int store_health(struct ykt_store *store, struct store_health *ret)
+{
+	struct store_health h = { 0 };
+
+	if (!store || !ret)
+		return -EINVAL;
+	health_checks(store, &h);
+	*ret = h;
+	return h.err;
 }
 
 int store_check_can_record(struct ykt_store *store)
 {
-	sqlite3_stmt *stmt;
-	int rc, r;
+	struct store_health h;
 
-	if (!store)
-		return -EINVAL;
-	r = check_free_space(store);
-	if (r < 0)
-		return r;
-	if (sqlite3_db_readonly(store->db, "main") != 0) {
-		log_err("store", "database is read-only");
-		return YKT_E_STORE;
-	}
-	/* a real read through SQLite: proves the file and its locks answer */
-	stmt = store->stmt[STMT_COUNTER_GET];
-	rc = sqlite3_step(stmt);
-	store_stmt_release(stmt);
-	if (rc == SQLITE_DONE) {
-		log_err("store", "record number counter missing");
-		return YKT_E_STORE_CORRUPT;
-	}
-	if (rc != SQLITE_ROW)
-		return store_sqlite_error(store->db, rc, "health check", NULL, 0);
-	return 0;
+	return store_health(store, &h);
 }
 
 int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s)

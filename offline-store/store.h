@@ -38,9 +38,19 @@ enum store_mac2_status {
 	MAC2_FAILED = 2, /* the card was debited all the same: keep and flag */
 };
 
-/* Record flags (bit set); bits 0 and 1 are the store's to set */
-#define STORE_FLAG_MAC2_FAILED 0x0001u
-#define STORE_FLAG_WAS_GREY    0x0002u /* was grey once: torn, then recovered or voided */
+/* Record flags (bit set); every flagged record is uploaded with its flags */
+#define STORE_FLAG_MAC2_FAILED	  0x0001u
+/* A grey record whose card came back within the window, could not prove the
+ * debit (no 805A answer) and showed an ATC past the record's INIT ATC: only
+ * the platform can settle it.  The card is not charged again for it. */
+#define STORE_FLAG_GREY_UNPROVEN  0x0002u
+/* the PSAM that computed MAC1 was gone (pulled out, not answering) before
+ * it could verify MAC2: the card gave its TAC, the record stands, and only
+ * the platform's TAC check vouches for it */
+#define STORE_FLAG_MAC2_UNCHECKED 0x0004u
+/* was grey once: torn, then recovered or voided (the platform hears of
+ * a voided one too) */
+#define STORE_FLAG_WAS_GREY	  0x0008u
 
 #define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
 
@@ -94,8 +104,16 @@ struct ykt_purchase_record {
 };
 
 struct store_options {
-	int busy_timeout_ms;	 /* default 50 when 0 */
-	uint64_t min_free_bytes; /* below this, store_check_can_record() fails */
+	int busy_timeout_ms;	  /* default 50 when 0 */
+	uint64_t min_free_bytes;  /* below this, store_check_can_record() fails */
+	uint64_t warn_free_bytes; /* below this, store_health() warns; 0 = never */
+	int64_t max_records;	  /* at or above this many rows, no tap is recorded; 0 = no cap */
+	int64_t warn_records;	  /* at or above this many rows, a warning; 0 = never */
+	/* Free bytes an unprivileged writer may still use in dir (where the
+	 * database and its WAL live); NULL means statvfs().  Tests put a full
+	 * disk here.  Returns 0 or a negative errno. */
+	int (*free_space)(const char *dir, uint64_t *ret_bytes, void *userdata);
+	void *free_space_data;
 	/* Open an existing store only to read it: nothing is created, migrated
 	 * or written (the operator commands that only look).  -ENOENT when the
 	 * file is missing; YKT_E_STORE_SCHEMA when it is not at this binary's
@@ -136,8 +154,29 @@ int store_file_schema(struct ykt_store *store, int *ret_version);
  * not).  0, or YKT_E_STORE_CORRUPT with the verdict in errbuf. */
 int store_check_integrity(struct ykt_store *store, char *errbuf, size_t errbuf_len);
 
-/* 0 when a tap can be recorded now: the database answers and the file
- * system has at least min_free_bytes free. YKT_E_STORE_FULL or YKT_E_STORE. */
+/* What store_health() found. */
+struct store_health {
+	int err;	     /* 0 when a tap can be recorded; else why not (below) */
+	bool warn;	     /* err is 0, but a warning threshold is crossed */
+	uint64_t free_bytes; /* in the database's directory */
+	int64_t records;     /* rows in the purchase table (void ones included) */
+	char reason[128];    /* one line for err or warn; empty when all is well */
+};
+
+/* Whether a tap can be recorded now, checked before any card is touched:
+ *   - after a write failed (disk full, I/O error), one small probe write
+ *     must succeed again (the failure is remembered until then);
+ *   - free space at least min_free_bytes (statvfs, or the injected probe);
+ *   - the database is writable and answers a real read;
+ *   - fewer than max_records rows.
+ * err is YKT_E_STORE_FULL (space or record cap), YKT_E_STORE (I/O, read-only,
+ * busy), YKT_E_STORE_CORRUPT, or -ENOMEM.  Warnings: below warn_free_bytes,
+ * at or above warn_records.  Cheap enough for every tap: the row count is
+ * kept in the handle and counted again only when another process wrote.
+ * Returns ret->err. */
+int store_health(struct ykt_store *store, struct store_health *ret);
+
+/* store_health() without the details: 0, or the error. */
 int store_check_can_record(struct ykt_store *store);
 
 /* Write rec as an intent record (state STORE_INTENT), durable on return.
@@ -177,6 +216,14 @@ int store_purchase_void(struct ykt_store *store, int64_t record_no);
  * the same verdict again is 0, a different one -EALREADY. */
 int store_purchase_mac2(struct ykt_store *store, int64_t record_no, enum store_mac2_status status);
 
+/* Set flag bits (STORE_FLAG_*) on a record in any state; bits already set
+ * stay.  -ENOENT, -EINVAL for bits outside the 32-bit field. */
+int store_purchase_flag(struct ykt_store *store, int64_t record_no, uint32_t flags);
+/* The MAC2 check cannot happen (STORE_FLAG_MAC2_UNCHECKED): only on a
+ * complete record without a verdict; -EALREADY when it has one, -EINVAL in
+ * other states; flagging twice is 0. */
+int store_purchase_mac2_unchecked(struct ykt_store *store, int64_t record_no);
+
 /* -ENOENT when there is no such record. */
 int store_purchase_get(struct ykt_store *store, int64_t record_no, struct ykt_purchase_record *ret);
 
@@ -189,9 +236,16 @@ int store_purchase_foreach(struct ykt_store *store,
 
 /* The newest grey record of this card (canonical serial) whose transaction
  * time is at or after since_unix_s: the torn purchase to recover when the
- * same card comes back. -ENOENT when there is none. */
+ * same card comes back. An intent counts as grey here: at run time it is a
+ * purchase whose grey mark could not be written. -ENOENT when there is none. */
 int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
 			     struct ykt_purchase_record *ret);
+
+/* The record of this card with this INIT ATC that is not void (at most one:
+ * the store's unique key).  A card whose ATC still equals a grey record's
+ * INIT ATC was never debited for it. -ENOENT when there is none. */
+int store_purchase_find_atc(struct ykt_store *store, const char *card_serial, uint16_t init_atc,
+			    struct ykt_purchase_record *ret);
 
 /* Latest transaction time stored (Unix seconds), 0 if none. */
 int store_last_txn_time(struct ykt_store *store, int64_t *ret_unix_s);

@@ -10,6 +10,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,8 +40,13 @@ enum store_stmt {
 	STMT_PURCHASE_MAC2,
 	STMT_PURCHASE_PSAM_SERIAL,
 	STMT_PURCHASE_FIND_GREY,
+	STMT_PURCHASE_FIND_ATC,
+	STMT_PURCHASE_FLAG,
 	STMT_LAST_TXN_TIME,
 	STMT_COUNTS,
+	STMT_ROW_COUNT,
+	STMT_DATA_VERSION,
+	STMT_WRITE_PROBE,
 	STMT_EVENT_INSERT,
 	STMT_EVENT_GET,
 	STMT_EVENT_ALL,
@@ -57,7 +63,19 @@ struct ykt_store {
 	 * reader loop never pays for them */
 	struct store_upload_stmts *upload;
 	char *dir; /* directory holding the database, for statvfs() */
-	uint64_t min_free_bytes;
+	struct store_options opts;
+
+	/* a write that failed for a reason the next tap would meet again (disk
+	 * full, I/O error): no tap is taken until a probe write succeeds */
+	int write_err;
+	char write_why[96];
+
+	/* rows in purchase: counted at open, then kept up to date by our own
+	 * inserts, and counted again when PRAGMA data_version shows that
+	 * another process (ykt sync's purge) committed */
+	int64_t n_records;
+	int64_t data_version;
+	bool n_records_known;
 };
 
 /* ---- store.c ---- */
@@ -68,7 +86,8 @@ struct ykt_store {
 int store_sqlite_error(sqlite3 *db, int rc, const char *what, char *errbuf, size_t errbuf_len);
 
 /* Step a prepared statement that returns no row, then reset it and clear
- * its bindings.  0 or a mapped error. */
+ * its bindings.  0 or a mapped error.  A failure the next write would meet
+ * again (full, I/O, read-only, corrupt) is remembered in store->write_err. */
 int store_step_done(struct ykt_store *store, sqlite3_stmt *stmt, const char *what);
 
 /* Reset a statement and drop its bindings (blobs are bound SQLITE_STATIC). */
@@ -104,7 +123,7 @@ int store_migrate(sqlite3 *db, char *errbuf, size_t errbuf_len);
 
 /* A purchase that goes to the platform (store.h, "Uploading"): complete or
  * grey, or void after having been grey (flag bit 1). */
-#define STORE_SQL_UPLOADABLE "(state IN (1, 2) OR (state = 3 AND (flags & 2) <> 0))"
+#define STORE_SQL_UPLOADABLE "(state IN (1, 2) OR (state = 3 AND (flags & 8) <> 0))"
 
 /* ---- purchase_row.c ---- */
 

@@ -44,6 +44,27 @@ enum {
 	INIT_LEN = 15,
 };
 
+/* 0x18 record (§2.4) */
+enum {
+	R18_ATC = 0,
+	R18_OVERDRAFT = 2,
+	R18_AMOUNT = 5,
+	R18_TYPE = 9,
+	R18_TERMINAL = 10,
+	R18_DATETIME = 16, /* date(4) ‖ time(3), BCD */
+};
+
+/* 0x1A record header (§2.5) */
+enum {
+	R1A_ID = 0,
+	R1A_LENGTH = 2, /* bytes after this one: 7D */
+	R1A_VALID = 3,
+	R1A_KIND = 4,
+	R1A_LOCKED = 5,
+	R1A_SERIAL = 6,
+	R1A_STATE = 14,
+};
+
 /* 0x1E record (§2.6) */
 enum {
 	R1E_TYPE = 0,
@@ -225,6 +246,46 @@ int card_parse_prove(const uint8_t *raw, size_t len, uint8_t ret_mac2[4], uint8_
 		return YKT_E_CARD_FORMAT;
 	memcpy(ret_mac2, raw, 4);
 	memcpy(ret_tac, raw + 4, 4);
+	return 0;
+}
+
+int card_parse_rec18(const uint8_t *raw, size_t len, struct card_rec18 *ret)
+{
+	static const uint8_t blank[CARD_REC18_LEN];
+	struct card_rec18 r;
+	struct ykt_cst t;
+
+	if (len != CARD_REC18_LEN)
+		return YKT_E_CARD_FORMAT;
+	if (memcmp(raw, blank, CARD_REC18_LEN) == 0)
+		return -ENOENT;
+	r.atc = ykt_be16(raw + R18_ATC);
+	r.overdraft_limit_fen = ykt_be24(raw + R18_OVERDRAFT);
+	r.amount_fen = ykt_be32(raw + R18_AMOUNT);
+	r.type = raw[R18_TYPE];
+	memcpy(r.terminal_no, raw + R18_TERMINAL, 6);
+	memcpy(r.datetime, raw + R18_DATETIME, 7);
+	if (ykt_cst_from_bcd7(r.datetime, &t) < 0)
+		return YKT_E_CARD_FORMAT;
+	*ret = r;
+	return 0;
+}
+
+int card_parse_rec1a_header(const uint8_t *raw, size_t len, struct card_rec1a_header *ret)
+{
+	struct card_rec1a_header h;
+
+	if (len != CARD_REC1A_LEN || raw[R1A_ID] != 0x27 || raw[R1A_ID + 1] < 0x01 ||
+	    raw[R1A_ID + 1] > 0x12 || raw[R1A_LENGTH] != CARD_REC1A_LEN - 3 ||
+	    !ykt_bcd_valid(raw + R1A_SERIAL, 8))
+		return YKT_E_CARD_FORMAT;
+	h.id_low = raw[R1A_ID + 1];
+	h.app_valid = raw[R1A_VALID];
+	h.interconnect_kind = raw[R1A_KIND];
+	h.locked = raw[R1A_LOCKED];
+	memcpy(h.serial, raw + R1A_SERIAL, 8);
+	h.state = raw[R1A_STATE];
+	*ret = h;
 	return 0;
 }
 

@@ -25,6 +25,8 @@ extern const uint8_t tunion_ep_aid[TUNION_AID_LEN]; /* A000000632010105 */
 
 #define CARD_FILE15_LEN 30
 #define CARD_FILE17_LEN 60
+#define CARD_REC18_LEN	23
+#define CARD_REC1A_LEN	128
 #define CARD_REC1E_LEN	48
 
 /* Transaction types (8050 P1 / TAC type byte) */
@@ -97,6 +99,30 @@ int card_parse_init(const uint8_t *raw, size_t len, struct card_init_resp *ret);
 int card_parse_debit(const uint8_t *raw, size_t len, uint8_t ret_tac[4], uint8_t ret_mac2[4]);
 /* GET TRANSACTION PROVE answers MAC2 then TAC */
 int card_parse_prove(const uint8_t *raw, size_t len, uint8_t ret_mac2[4], uint8_t ret_tac[4]);
+
+/* A 0x18 record, the transaction detail the card's COS keeps (§2.4) */
+struct card_rec18 {
+	uint16_t atc; /* the ATC that transaction used */
+	uint32_t overdraft_limit_fen;
+	uint32_t amount_fen;
+	uint8_t type; /* 02 load, 06 purchase, 09 CAPP purchase */
+	uint8_t terminal_no[6];
+	uint8_t datetime[7]; /* BCD date ‖ time */
+};
+
+/* The common header of a 0x1A record 27xx (§2.5); the body is per industry */
+struct card_rec1a_header {
+	uint8_t id_low; /* 27xx: xx, 01..12 */
+	uint8_t app_valid;
+	uint8_t interconnect_kind;
+	uint8_t locked;
+	uint8_t serial[8]; /* BCD */
+	uint8_t state;	   /* 00 initial, 01 entered/boarded, 02 exited/alighted */
+};
+
+/* An empty (all-zero) 0x18 record is -ENOENT. */
+int card_parse_rec18(const uint8_t *raw, size_t len, struct card_rec18 *ret);
+int card_parse_rec1a_header(const uint8_t *raw, size_t len, struct card_rec1a_header *ret);
 
 void card_build_rec1e(const struct card_rec1e *rec, uint8_t out[CARD_REC1E_LEN]);
 int card_parse_rec1e(const uint8_t *raw, size_t len, struct card_rec1e *ret);

@@ -67,14 +67,15 @@ static json_object *probe_slot(const struct ykt_config *cfg)
 	struct ykt_sam *sam = NULL;
 	struct ykt_psam *psam = NULL;
 	char err[256] = "", hex[21];
-	int r = ykt_sam_open(cfg->sam_uri, &env, &sam, err, sizeof(err));
+	const char *uri = ykt_config_sam_uri(cfg, cfg->tunion_slot);
+	int r = ykt_sam_open(uri, &env, &sam, err, sizeof(err));
 
 	if (r == 0)
-		r = psam_new(sam, &psam);
+		r = psam_new(sam, PSAM_DF_MOT, &psam);
 	if (r == 0)
 		r = psam_start(psam);
 	json_object_object_add(o, "slot", json_object_new_int(0));
-	json_object_object_add(o, "uri", json_object_new_string(cfg->sam_uri));
+	json_object_object_add(o, "uri", json_object_new_string(uri));
 	json_object_object_add(o, "state",
 			       json_object_new_string(r == 0 ? "ready"
 						      : sam  ? "error"

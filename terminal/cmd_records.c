@@ -151,9 +151,10 @@ static void csv_purchase(struct output *o, const struct ykt_purchase_record *rec
 	if (rec->has_tac)
 		ykt_hex_encode(rec->tac, 4, c[15], 256);
 	snprintf(c[16], 256, "%s",
-		 rec->mac2_status == MAC2_OK	   ? "ok"
-		 : rec->mac2_status == MAC2_FAILED ? "failed"
-						   : "unchecked");
+		 rec->mac2_status == MAC2_OK		  ? "ok"
+		 : rec->mac2_status == MAC2_FAILED	  ? "failed"
+		 : rec->flags & STORE_FLAG_MAC2_UNCHECKED ? "impossible"
+							  : "unchecked");
 	snprintf(c[17], 256, "%s", rec->device_id);
 	snprintf(c[18], 256, "%s", rec->line);
 	snprintf(c[19], 256, "%s", rec->vehicle);
@@ -190,12 +191,14 @@ static void text_purchase(const struct output *o, const struct ykt_purchase_reco
 	if (rec->has_tac)
 		ykt_hex_encode(rec->tac, 4, tac, sizeof(tac));
 	printf("%6lld %-8s %s %s %-8s atc=%-5u type=%02X amount=%s psam=%s/%08X tac=%s "
-	       "upload=%s%s\n",
+	       "upload=%s%s%s%s\n",
 	       (long long)rec->record_no, cli_state_name(rec->state), t, masked,
 	       ykt_card_type_name(rec->card_type), rec->init_atc, rec->trans_type,
 	       cli_yuan(rec->amount_fen, y), rec->psam_terminal_no, rec->psam_serial, tac,
 	       cli_upload_state_name(rec->upload_state),
-	       rec->flags & STORE_FLAG_MAC2_FAILED ? " MAC2-FAILED" : "");
+	       rec->flags & STORE_FLAG_MAC2_FAILED ? " MAC2-FAILED" : "",
+	       rec->flags & STORE_FLAG_GREY_UNPROVEN ? " GREY-UNPROVEN" : "",
+	       rec->flags & STORE_FLAG_MAC2_UNCHECKED ? " MAC2-UNCHECKED" : "");
 }
 
 static int on_purchase(const struct ykt_purchase_record *rec, void *data)

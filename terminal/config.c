@@ -62,7 +62,13 @@ static const struct config_key config_keys[] = {
 	{ "device", "acquirer_institution", K_HEX, OFF(acquirer_institution), 0, 0, NULL, true },
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
 	{ "hardware", "sam", K_SAM, OFF(sam_uri), 0, 0, NULL, true },
+	{ "hardware", "sam2", K_SAM, OFF(sam2_uri), 0, 0, NULL, false },
+	{ "hardware", "sam3", K_SAM, OFF(sam3_uri), 0, 0, NULL, false },
+	{ "hardware", "sam4", K_SAM, OFF(sam4_uri), 0, 0, NULL, false },
 	{ "hardware", "clock", K_CLOCK, OFF(clock_uri), 0, 0, NULL, false },
+	{ "psam", "tunion", K_INT, OFF(tunion_slot), 1, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local", K_INT, OFF(local_slot), 0, CONFIG_SAM_SLOTS, NULL, false },
+	{ "psam", "local_df", K_HEX16, OFF(local_df), 0, 0, NULL, false },
 	{ "hardware", "display", K_DISPLAY, OFF(display_uri), 0, 0, NULL, false },
 	{ "hardware", "gpio", K_GPIO, OFF(gpio_uri), 0, 0, NULL, false },
 	{ "outputs", "buzzer", K_GPIO_LINE, OFF(buzzer), 0, 0, NULL, false },
@@ -76,6 +82,10 @@ static const struct config_key config_keys[] = {
 	{ "store", "path", K_PATH, OFF(store_path), 0, 0, NULL, true },
 	{ "store", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, false },
 	{ "store", "min_free_bytes", K_INT, OFF(min_free_bytes), 0, INT64_MAX, NULL, false },
+	{ "store", "warn_free_bytes", K_INT, OFF(warn_free_bytes), 0, INT64_MAX, NULL, false },
+	{ "store", "max_records", K_INT, OFF(max_records), 0, INT64_MAX, NULL, false },
+	{ "store", "warn_records", K_INT, OFF(warn_records), 0, INT64_MAX, NULL, false },
+	{ "store", "retry_s", K_INT, OFF(store_retry_s), 1, 86400, NULL, false },
 	{ "store", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 1, 1000, NULL, false },
 	{ "params", "dir", K_PATH, OFF(params_dir), 0, 0, NULL, false },
 	{ "params", "public_key", K_PATH, OFF(params_public_key), 0, 0, NULL, false },
@@ -123,12 +133,16 @@ static void config_defaults(struct ykt_config *c)
 	memset(c, 0, sizeof(*c));
 	c->industry = 0x02;
 	snprintf(c->clock_uri, sizeof(c->clock_uri), "system:");
+	c->tunion_slot = 1;
+	c->local_df = 0x1001;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", YKT_DEFAULT_STATE_DIR);
 	snprintf(c->display_uri, sizeof(c->display_uri), "none");
 	snprintf(c->gpio_uri, sizeof(c->gpio_uri), "none");
 	c->display_hold_ms = 3000;
 	c->display_low_balance_fen = 500;
 	c->min_free_bytes = 16u << 20;
+	c->max_records = 500000;
+	c->store_retry_s = 60;
 	c->busy_timeout_ms = 50;
 	c->mode = PURCHASE_COMPOUND;
 	c->capp_fallback = true;
@@ -388,6 +402,28 @@ static int config_handler(void *user, const char *section, const char *name, con
 	return 1;
 }
 
+static bool config_seen(const struct config_parse *p, const char *section, const char *name)
+{
+	for (size_t i = 0; i < N_CONFIG_KEYS; i++)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
+			return p->seen[i];
+	return false;
+}
+
+/* Warning thresholds not given follow their limits: four times the free
+ * space floor, 80 % of the record cap. */
+static void config_store_warnings(struct config_parse *p)
+{
+	struct ykt_config *c = p->cfg;
+
+	if (!config_seen(p, "store", "warn_free_bytes"))
+		c->warn_free_bytes =
+		    c->min_free_bytes > UINT64_MAX / 4 ? c->min_free_bytes : c->min_free_bytes * 4;
+	if (!config_seen(p, "store", "warn_records"))
+		c->warn_records = c->max_records / 5 * 4 + c->max_records % 5 * 4 / 5;
+}
+
 /* Debian's libinih reads lines of at most 199 characters and would parse the
  * rest of a longer one as a line of its own (or a comment, silently cutting
  * the value): refuse such a file first, naming the key. */
@@ -424,6 +460,37 @@ static int config_check_lines(const char *path, char *errbuf, size_t errbuf_len)
 	return r;
 }
 
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n)
+{
+	const char *const uris[CONFIG_SAM_SLOTS] = { cfg->sam_uri, cfg->sam2_uri, cfg->sam3_uri,
+						     cfg->sam4_uri };
+
+	return n >= 1 && n <= CONFIG_SAM_SLOTS ? uris[n - 1] : "";
+}
+
+/* Each card family's slot must be configured, and no two share one. */
+static int config_check_slots(const char *path, const struct ykt_config *c, char *errbuf,
+			      size_t errbuf_len)
+{
+	const char *why = NULL, *key = NULL;
+
+	if (!ykt_config_sam_uri(c, c->tunion_slot)[0]) {
+		key = "tunion";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot && !ykt_config_sam_uri(c, c->local_slot)[0]) {
+		key = "local";
+		why = "names a slot with no sam URI in [hardware]";
+	} else if (c->local_slot == c->tunion_slot) {
+		key = "local";
+		why = "is the T-Union slot too; each family needs its own PSAM";
+	}
+	if (!why)
+		return 0;
+	snprintf(errbuf, errbuf_len, "%s: [psam] %s: slot %d %s", path, key,
+		 strcmp(key, "tunion") == 0 ? c->tunion_slot : c->local_slot, why);
+	return YKT_E_CONFIG;
+}
+
 int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size_t errbuf_len)
 {
 	struct config_parse p = { .cfg = ret };
@@ -455,6 +522,8 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 			return YKT_E_CONFIG;
 		}
 	}
+	if (config_check_slots(path, ret, errbuf, errbuf_len) < 0)
+		return YKT_E_CONFIG;
 	/* records and keys never travel in clear text */
 	if (ret->uplink.url[0] && strncmp(ret->uplink.url, "https://", 8) != 0) {
 		snprintf(errbuf, errbuf_len, "%s: [uplink] url: '%s' is not an https:// URL", path,
@@ -464,6 +533,20 @@ int ykt_config_load(const char *path, struct ykt_config *ret, char *errbuf, size
 	if (ret->params_dir[0] && !ret->params_public_key[0]) {
 		snprintf(errbuf, errbuf_len, "%s: [params] public_key: missing (needed with dir)",
 			 path);
+		return YKT_E_CONFIG;
+	}
+	config_store_warnings(&p);
+	if (ret->warn_free_bytes && ret->warn_free_bytes < ret->min_free_bytes) {
+		snprintf(errbuf, errbuf_len,
+			 "%s: [store] warn_free_bytes: %llu is below min_free_bytes %llu", path,
+			 (unsigned long long)ret->warn_free_bytes,
+			 (unsigned long long)ret->min_free_bytes);
+		return YKT_E_CONFIG;
+	}
+	if (ret->max_records && ret->warn_records > ret->max_records) {
+		snprintf(errbuf, errbuf_len,
+			 "%s: [store] warn_records: %lld is above max_records %lld", path,
+			 (long long)ret->warn_records, (long long)ret->max_records);
 		return YKT_E_CONFIG;
 	}
 	if (ret->fare_fen > ret->max_fare_fen) {

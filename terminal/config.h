@@ -14,7 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_URI_MAX 512
+#define CONFIG_URI_MAX	 512
+#define CONFIG_SAM_SLOTS 4
+
+/* the URI of SAM slot n (1..CONFIG_SAM_SLOTS); "" when not configured */
+struct ykt_config;
+const char *ykt_config_sam_uri(const struct ykt_config *cfg, int n);
 
 /* where the running validator keeps its runtime state (a tmpfs under
  * systemd's RuntimeDirectory=) unless [store] state_dir says otherwise */
@@ -54,12 +59,17 @@ struct ykt_config {
 
 	/* [hardware] */
 	char reader_uri[CONFIG_URI_MAX];
-	char sam_uri[CONFIG_URI_MAX];
+	char sam_uri[CONFIG_URI_MAX]; /* slot 1 */
+	char sam2_uri[CONFIG_URI_MAX], sam3_uri[CONFIG_URI_MAX], sam4_uri[CONFIG_URI_MAX];
 	char clock_uri[CONFIG_URI_MAX];
 	char display_uri[CONFIG_URI_MAX]; /* ui/display.h; "none" */
 	char gpio_uri[CONFIG_URI_MAX];	  /* drivers/gpio.h; "none" */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
+	/* [psam]: which slot (1-4) serves which card family */
+	int tunion_slot;   /* the national transport (MOT) PSAM, DF 8011 */
+	int local_slot;	   /* the local-standard (住建部) PSAM; 0: none */
+	uint16_t local_df; /* its application DF */
 	/* [outputs]: where buzzer, LEDs and gate relay are wired; chip "" = not fitted */
 	struct ykt_gpio_line_spec buzzer, green_led, red_led, gate_relay;
 
@@ -71,8 +81,12 @@ struct ykt_config {
 	/* [store] */
 	char store_path[CONFIG_URI_MAX];
 	char state_dir[CONFIG_URI_MAX]; /* runtime state: status snapshot, control, lock */
-	uint64_t min_free_bytes;
+	uint64_t min_free_bytes;	/* below: out of service */
+	uint64_t warn_free_bytes;	/* below: a warning */
+	int64_t max_records;		/* at or above: out of service; 0 = no cap */
+	int64_t warn_records;		/* at or above: a warning; 0 = none */
 	int busy_timeout_ms;
+	int store_retry_s; /* a store that failed to open is tried again this often */
 
 	/* [params] (docs/parameters.md): no dir, no parameter packages */
 	char params_dir[CONFIG_URI_MAX];

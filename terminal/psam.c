@@ -18,11 +18,12 @@
 #define PSAM_MAX_GET_RESPONSE 4
 
 static const uint8_t psam_fid_mf[2] = { 0x3F, 0x00 };
-static const uint8_t psam_fid_mot[2] = { 0x80, 0x11 };
 
 struct ykt_psam {
 	struct ykt_sam *slot;
+	uint8_t app_df[2];
 	bool ready;
+	uint32_t insertions; /* the slot's count when psam_start() began */
 	uint8_t terminal_no[6];
 	uint8_t serial_no[10];
 	uint8_t key_index;
@@ -40,13 +41,14 @@ struct ykt_psam {
 	int mac1_rc;
 };
 
-int psam_new(struct ykt_sam *slot, struct ykt_psam **ret_psam)
+int psam_new(struct ykt_sam *slot, uint16_t app_df, struct ykt_psam **ret_psam)
 {
 	struct ykt_psam *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
 	p->slot = slot;
+	ykt_put_be16(p->app_df, app_df);
 	*ret_psam = p;
 	return 0;
 }
@@ -129,6 +131,9 @@ int psam_start(struct ykt_psam *p)
 
 	p->ready = false;
 	p->serial_known = false;
+	/* taken before the reset: a swap during start-up shows as a change */
+	if (ykt_sam_presence(p->slot, &p->insertions) == 0)
+		return YKT_E_SAM_ABSENT;
 	r = ykt_sam_reset(p->slot, atr, sizeof(atr), &atr_len);
 	if (r == 0)
 		r = psam_select(p, psam_fid_mf);
@@ -139,7 +144,7 @@ int psam_start(struct ykt_psam *p)
 	if (r == 0 && !ykt_bcd_valid(p->terminal_no, sizeof(p->terminal_no)))
 		r = YKT_E_SAM_FORMAT;
 	if (r == 0)
-		r = psam_select(p, psam_fid_mot);
+		r = psam_select(p, p->app_df);
 	if (r == 0)
 		r = psam_read(p, PSAM_FILE_KEY_INDEX, &p->key_index, 1);
 	if (r < 0) {
@@ -152,7 +157,25 @@ int psam_start(struct ykt_psam *p)
 
 bool psam_ready(const struct ykt_psam *psam)
 {
-	return psam->ready;
+	return psam && psam->ready;
+}
+
+bool psam_present(const struct ykt_psam *psam)
+{
+	uint32_t insertions;
+	int r;
+
+	if (!psam || !psam->ready)
+		return false;
+	r = ykt_sam_presence(psam->slot, &insertions);
+	if (r == -EOPNOTSUPP)
+		return true; /* the slot cannot tell: the next command will */
+	return r == 1 && insertions == psam->insertions;
+}
+
+void psam_invalidate(struct ykt_psam *psam)
+{
+	psam->ready = false;
 }
 
 const uint8_t *psam_terminal_no(const struct ykt_psam *psam)
@@ -274,7 +297,12 @@ int psam_verify_mac2(struct ykt_psam *p, const uint8_t mac2[4])
 	struct apdu a = { 0x80, 0x72, 0x00, 0x00, mac2, 4, -1 };
 	struct rapdu r;
 
+	int rc;
+
 	if (!p->ready)
 		return YKT_E_SAM_NOT_READY;
-	return psam_exchange(p, &a, &r);
+	rc = psam_exchange(p, &a, &r);
+	if (rc < 0 && rc != YKT_E_SAM_SW)
+		p->ready = false; /* no answer or garbage: restart before trusting it */
+	return rc;
 }

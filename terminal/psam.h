@@ -25,14 +25,27 @@ struct psam_mac1_input {
 	uint8_t issuer_id[8];	    /* level-1 factor: file 0x15 bytes 0..7 */
 };
 
-/* Caller frees with psam_free(); the slot must outlive the psam. */
-int psam_new(struct ykt_sam *slot, struct ykt_psam **ret_psam);
+#define PSAM_DF_MOT 0x8011 /* the transport (MOT) application of a T-Union PSAM */
+#define PSAM_DF_MOC 0x1001 /* the 住建部 city-card application of a local PSAM */
+
+/* app_df: the application DF the purchase keys live in (PSAM_DF_MOT for
+ * T-Union cards). Caller frees with psam_free(); the slot must outlive the
+ * psam. */
+int psam_new(struct ykt_sam *slot, uint16_t app_df, struct ykt_psam **ret_psam);
 void psam_free(struct ykt_psam *psam);
 
-/* Reset and read: MF, PSAM serial (0x15), terminal number (0x16), DF 8011,
- * key index (0x17). YKT_E_SAM_ABSENT, YKT_E_SAM_SW, YKT_E_SAM_FORMAT. */
+/* Reset and read: MF, PSAM serial (0x15), terminal number (0x16), the
+ * application DF, key index (0x17). Run at start and after every insertion.
+ * YKT_E_SAM_ABSENT (the slot is empty: nothing is sent), YKT_E_SAM_SW,
+ * YKT_E_SAM_FORMAT, or the slot's error. */
 int psam_start(struct ykt_psam *psam);
 bool psam_ready(const struct ykt_psam *psam);
+/* Ready, and still the PSAM psam_start() read: the slot has not been
+ * emptied or refilled since (when the slot can tell). Asked just before a
+ * card is debited; never sends a command. */
+bool psam_present(const struct ykt_psam *psam);
+/* The slot reported the PSAM gone: not ready until psam_start() succeeds. */
+void psam_invalidate(struct ykt_psam *psam);
 const uint8_t *psam_terminal_no(const struct ykt_psam *psam); /* 6 bytes BCD */
 const uint8_t *psam_serial_no(const struct ykt_psam *psam);   /* 10 bytes */
 uint8_t psam_key_index(const struct ykt_psam *psam);

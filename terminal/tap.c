@@ -63,6 +63,27 @@ static int tap_end(struct tap *t, enum tap_outcome outcome, int err, uint16_t sw
 	return TAP_END;
 }
 
+/* The store failed in the middle of a tap: out of service, and why. */
+static int tap_store_failed(struct tap *t, int err)
+{
+	snprintf(t->res->reason, sizeof(t->res->reason), "store: %s", ykt_strerror(err));
+	return tap_end(t, TAP_OUT_OF_SERVICE, err, 0);
+}
+
+/* This card still owes an answer for a torn purchase: whatever stopped
+ * this tap, the passenger is asked for the same card again (请重刷). */
+static int tap_ask_again(struct tap *t, int err)
+{
+	const struct ykt_purchase_record *g = &t->grey;
+
+	t->res->record_no = g->record_no;
+	t->res->trans_type = g->trans_type;
+	t->res->amount_fen = g->amount_fen;
+	t->res->nominal_fen = g->nominal_fen;
+	t->res->balance_fen = -1;
+	return tap_end(t, TAP_GREY, err, 0);
+}
+
 /* One card exchange; a 6Cxx answer (wrong Le) is re-issued once with the
  * length the card asked for. */
 static int tap_card(struct tap *t, const struct apdu *a, struct rapdu *ret)
@@ -91,6 +112,8 @@ static int tap_card(struct tap *t, const struct apdu *a, struct rapdu *ret)
 /* A failed exchange ends the tap: the card left, or answered garbage. */
 static int tap_card_failed(struct tap *t, int err)
 {
+	if (t->has_grey)
+		return tap_ask_again(t, err);
 	if (err == YKT_E_CARD_GONE)
 		return tap_end(t, TAP_CARD_REMOVED, err, 0);
 	return tap_end(t, TAP_CARD_ERROR, err, 0);
@@ -119,6 +142,41 @@ static void tap_choose_aid(struct tap *t, uint8_t aid[16], size_t *aid_len)
 		return;
 	memcpy(aid, tunion_ep_aid, TUNION_AID_LEN);
 	*aid_len = TUNION_AID_LEN;
+}
+
+/* The clock a tap would use is trusted: not before the build date (or the
+ * configured floor), and not earlier than the newest record by more than
+ * clock_tolerance_s (a clock that jumped back would sign purchases with a
+ * wrong time). */
+static int tap_clock_valid(const struct ykt_tap_env *env, int64_t now_s, char *why, size_t why_len)
+{
+	int64_t last = 0;
+	int rc = store_last_txn_time(env->store, &last);
+
+	if (rc < 0) {
+		snprintf(why, why_len, "store: %s", ykt_strerror(rc));
+		return rc;
+	}
+	if (now_s < env->clock_floor_unix_s) {
+		snprintf(why, why_len, "clock not valid (before the build date)");
+		return YKT_E_CLOCK;
+	}
+	if (now_s + env->cfg->clock_tolerance_s < last) {
+		snprintf(why, why_len, "clock not valid (%llds before the last record)",
+			 (long long)(last - now_s));
+		return YKT_E_CLOCK;
+	}
+	return 0;
+}
+
+/* Before the first APDU: the timestamp this tap signs with is trusted. */
+static int step_clock(struct tap *t)
+{
+	int rc = tap_clock_valid(t->env, t->now_s, t->res->reason, sizeof(t->res->reason));
+
+	if (rc < 0)
+		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+	return TAP_CONTINUE;
 }
 
 static int step_select(struct tap *t)
@@ -182,10 +240,14 @@ static int tap_recovered(struct tap *t, const uint8_t mac2[4], const uint8_t tac
 {
 	const struct ykt_purchase_record *g = &t->grey;
 	int64_t after = g->balance_before_fen - g->amount_fen;
-	int rc = store_purchase_complete(t->env->store, g->record_no, tac, mac2, after);
+	int rc;
 
+	if (after < 0)
+		after = 0; /* into the overdraft: the purse shows zero */
+	rc = store_purchase_complete(t->env->store, g->record_no, tac, mac2, after);
 	if (rc < 0)
-		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+		return tap_store_failed(t, rc);
+	log_info("tap", "record %lld recovered by GET TRANSACTION PROVE", (long long)g->record_no);
 	t->res->recovered = true;
 	t->res->record_no = g->record_no;
 	t->res->trans_type = g->trans_type;
@@ -196,18 +258,30 @@ static int tap_recovered(struct tap *t, const uint8_t mac2[4], const uint8_t tac
 	return tap_end(t, TAP_PAID, 0, 0);
 }
 
+/* A grey record of this card, recent enough and written by this device
+ * (a store carried over from another device keeps its greys for the
+ * platform). -ENOENT when there is none to recover. */
+static int tap_find_grey(struct tap *t)
+{
+	int64_t since = t->now_s - t->cfg->grey_window_s;
+	int rc = store_purchase_find_grey(t->env->store, t->res->card_serial, since, &t->grey);
+
+	if (rc == 0 && strcmp(t->grey.device_id, t->cfg->device_id) != 0)
+		return -ENOENT;
+	return rc;
+}
+
 static int step_recover(struct tap *t)
 {
 	uint8_t buf[2], mac2[4], tac[4];
-	int64_t since = t->now_s - t->cfg->grey_window_s;
 	struct apdu a;
 	struct rapdu r;
-	int rc = store_purchase_find_grey(t->env->store, t->res->card_serial, since, &t->grey);
+	int rc = tap_find_grey(t);
 
 	if (rc == -ENOENT)
 		return TAP_CONTINUE;
 	if (rc < 0)
-		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+		return tap_store_failed(t, rc);
 	t->has_grey = true;
 	card_cmd_get_trans_prove(&a, buf, t->grey.trans_type, (uint16_t)(t->grey.init_atc + 1));
 	rc = tap_card(t, &a, &r);
@@ -215,29 +289,58 @@ static int step_recover(struct tap *t)
 		return tap_card_failed(t, rc);
 	if (r.sw == SW_OK && card_parse_prove(r.data, r.len, mac2, tac) == 0)
 		return tap_recovered(t, mac2, tac);
-	/* no proof: only a fresh INITIALIZE can tell (step_init) */
+	/* a proof that arrived damaged proves nothing either way: ask again */
+	if (r.sw == SW_OK)
+		return tap_ask_again(t, YKT_E_CARD_FORMAT);
+	/* the card has no proof for that ATC: only a fresh INITIALIZE can tell */
 	return TAP_CONTINUE;
 }
 
-/* After INITIALIZE, with a grey purchase pending: the card's ATC still at the
- * grey INIT ATC proves that debit never happened (void it, charge now);
- * anything else keeps it grey and charges nothing now. */
+/* The card's ATC from this INITIALIZE is the INIT ATC of a record of ours
+ * that is not void: if grey (or an intent), that DEBIT never happened (the
+ * ATC moves only when a debit commits), so the record becomes void and the
+ * ATC is free for this purchase, inside the grey window or not.  If it is
+ * complete, the card's counter went back: a copied or replayed card. */
+static int tap_void_unmoved(struct tap *t)
+{
+	struct ykt_purchase_record same;
+	int rc = store_purchase_find_atc(t->env->store, t->res->card_serial, t->init.atc, &same);
+
+	if (rc == -ENOENT)
+		return TAP_CONTINUE;
+	if (rc < 0)
+		return tap_store_failed(t, rc);
+	if (same.state == STORE_COMPLETE) {
+		log_err("tap", "card ATC %u already has complete record %lld: refused", t->init.atc,
+			(long long)same.record_no);
+		return tap_end(t, TAP_CARD_ERROR, YKT_E_STORE_DUP, 0);
+	}
+	rc = store_purchase_void(t->env->store, same.record_no);
+	if (rc < 0 && rc != -EALREADY)
+		return tap_store_failed(t, rc);
+	log_info("tap", "record %lld void: the card's ATC is still %u, it was not debited",
+		 (long long)same.record_no, t->init.atc);
+	if (t->has_grey && t->grey.record_no == same.record_no)
+		t->has_grey = false;
+	return TAP_CONTINUE;
+}
+
+/* After INITIALIZE, with a grey purchase of this card in the window: an
+ * unmoved ATC voided it above; a moved ATC without a proof means it stays
+ * grey, flagged for the platform, and this tap charges nothing. */
 static int tap_settle_grey(struct tap *t)
 {
-	int rc;
+	int rc = tap_void_unmoved(t);
 
-	if (!t->has_grey)
-		return TAP_CONTINUE;
-	if (t->init.atc != t->grey.init_atc) {
-		log_warn("tap", "record %lld stays grey: card ATC %u, torn purchase at %u",
-			 (long long)t->grey.record_no, t->init.atc, t->grey.init_atc);
-		t->res->record_no = t->grey.record_no;
-		return tap_end(t, TAP_GREY_PENDING, 0, 0);
-	}
-	rc = store_purchase_void(t->env->store, t->grey.record_no);
+	if (rc != TAP_CONTINUE || !t->has_grey)
+		return rc;
+	log_warn("tap", "record %lld stays grey: card ATC %u, torn purchase at %u, no proof",
+		 (long long)t->grey.record_no, t->init.atc, t->grey.init_atc);
+	rc = store_purchase_flag(t->env->store, t->grey.record_no, STORE_FLAG_GREY_UNPROVEN);
 	if (rc < 0)
-		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
-	return TAP_CONTINUE;
+		return tap_store_failed(t, rc);
+	t->res->record_no = t->grey.record_no;
+	return tap_end(t, TAP_GREY_PENDING, 0, 0);
 }
 
 static int step_check(struct tap *t)
@@ -320,11 +423,13 @@ static int step_init(struct tap *t)
 		return tap_card_failed(t, rc);
 	if (r.sw == SW_INSUFFICIENT)
 		return tap_end(t, TAP_INSUFFICIENT, YKT_E_CARD_SW, r.sw);
+	if (r.sw != SW_OK && t->has_grey)
+		return tap_ask_again(t, YKT_E_CARD_SW);
 	if (r.sw != SW_OK)
 		return tap_end(t, TAP_CARD_ERROR, YKT_E_CARD_SW, r.sw);
 	rc = card_parse_init(r.data, r.len, &t->init);
 	if (rc < 0)
-		return tap_end(t, TAP_CARD_ERROR, rc, 0);
+		return tap_card_failed(t, rc);
 	t->res->balance_fen = t->init.balance_fen;
 	if (tap_settle_grey(t) == TAP_END)
 		return TAP_END;
@@ -368,8 +473,10 @@ static int tap_mac1_failed(struct tap *t, int rc)
 	/* an intent written with the predicted serial: no DEBIT will follow */
 	if (t->res->record_no >= 0)
 		store_purchase_void(t->env->store, t->res->record_no);
-	if (rc != YKT_E_SAM_SW)
+	if (rc != YKT_E_SAM_SW) {
+		snprintf(t->res->reason, sizeof(t->res->reason), "PSAM: %s", ykt_strerror(rc));
 		return tap_end(t, TAP_OUT_OF_SERVICE, rc, 0);
+	}
 	return tap_end(t, TAP_CARD_ERROR, rc, psam_last_sw(t->env->psam));
 }
 
@@ -475,8 +582,11 @@ static int tap_intent_failed(struct tap *t, int rc)
 		ykt_strerror(rc));
 	if (t->res->record_no >= 0)
 		store_purchase_void(t->env->store, t->res->record_no);
-	/* -EINVAL: what the card gave us does not make a valid record */
-	return tap_end(t, rc == -EINVAL ? TAP_CARD_ERROR : TAP_OUT_OF_SERVICE, rc, 0);
+	/* -EINVAL: what the card gave us does not make a valid record;
+	 * a duplicate key: a card or PSAM counter seen before */
+	if (rc == -EINVAL || rc == YKT_E_STORE_DUP)
+		return tap_end(t, TAP_CARD_ERROR, rc, 0);
+	return tap_store_failed(t, rc);
 }
 
 /* The durable intent: everything the TAC covers, on disk before DEBIT.
@@ -526,6 +636,16 @@ static int step_mac1_wait(struct tap *t)
 	return tap_mac1_failed(t, rc);
 }
 
+/* The PSAM that computed MAC1 must still be in its slot: one pulled out (or
+ * swapped) now could never verify this purchase's MAC2, so the card is not
+ * debited and the intent is void. The slot's own state; no command sent. */
+static int tap_psam_gone(struct tap *t)
+{
+	log_err("tap", "the PSAM left its slot after MAC1: not debiting");
+	store_purchase_void(t->env->store, t->res->record_no);
+	return tap_end(t, TAP_OUT_OF_SERVICE, YKT_E_SAM_ABSENT, 0);
+}
+
 /* DEBIT: once sent, its outcome is either known (TAC and MAC2, or a status
  * word refusing it) or unknown (no answer): the intent then stays grey. */
 static int step_debit(struct tap *t)
@@ -536,17 +656,23 @@ static int step_debit(struct tap *t)
 	struct rapdu r;
 	int rc;
 
+	if (!psam_present(t->env->psam))
+		return tap_psam_gone(t);
 	card_cmd_debit(&a, buf, t->terminal_serial, t->datetime, t->mac1);
 	rc = tap_card(t, &a, &r);
 	if (rc == 0 && r.sw == SW_OK)
 		rc = card_parse_debit(r.data, r.len, t->tac, t->res->mac2);
 	if (rc < 0) {
-		store_purchase_grey(store, t->res->record_no);
+		/* if this write fails the record stays an intent, which recovery
+		 * treats as grey, and the failed write stops the next taps */
+		if (store_purchase_grey(store, t->res->record_no) < 0)
+			log_err("tap", "record %lld left an intent", (long long)t->res->record_no);
 		t->res->balance_fen = -1; /* unknown until the card comes back */
 		return tap_end(t, TAP_GREY, rc, 0);
 	}
 	if (r.sw != SW_OK) {
-		/* refused: nothing was debited, the intent is void */
+		/* refused: nothing was debited, the intent is void (if this write
+		 * fails, the next tap of the card voids it by its unmoved ATC) */
 		store_purchase_void(store, t->res->record_no);
 		return tap_end(t, r.sw == SW_INSUFFICIENT ? TAP_INSUFFICIENT : TAP_CARD_ERROR,
 			       YKT_E_CARD_SW, r.sw);
@@ -560,7 +686,12 @@ static int step_debit(struct tap *t)
  * as it would during a completion made before the feedback. */
 static int step_paid(struct tap *t)
 {
-	t->res->balance_fen = (int64_t)t->init.balance_fen - t->res->amount_fen;
+	int64_t after = (int64_t)t->init.balance_fen - t->res->amount_fen;
+
+	/* into the overdraft: the purse shows zero, as the 1E record says (a
+	 * negative balance would be refused by the store, leaving the record
+	 * an intent) */
+	t->res->balance_fen = after < 0 ? 0 : after;
 	memcpy(t->res->tac, t->tac, 4);
 	return tap_end(t, TAP_PAID, 0, 0);
 }
@@ -569,6 +700,7 @@ static const struct tap_step {
 	const char *name;
 	int (*run)(struct tap *t);
 } tap_steps[] = {
+	{ "clock", step_clock },
 	{ "select", step_select },
 	{ "read-0x17", step_read_manage },
 	{ "recover", step_recover },
@@ -634,6 +766,16 @@ int ykt_tap_finish(const struct ykt_tap_env *env, const struct tap_result *res)
 	return rc < 0 ? rc : r;
 }
 
+/* The PSAM is gone or does not answer: the card gave its TAC, so the
+ * record stands, flagged for the check that cannot happen. */
+static int tap_mac2_unchecked(const struct ykt_tap_env *env, const struct tap_result *res, int err)
+{
+	log_warn("tap", "record %lld: MAC2 not verified (%s); kept and flagged",
+		 (long long)res->record_no, ykt_strerror(err));
+	store_purchase_mac2_unchecked(env->store, res->record_no);
+	return err;
+}
+
 int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *res)
 {
 	int rc;
@@ -641,6 +783,9 @@ int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *
 	/* a recovered purchase's PSAM session is long gone: nothing to check */
 	if (res->outcome != TAP_PAID || res->record_no < 0 || res->recovered)
 		return 0;
+	/* another PSAM in the slot would refuse a MAC2 it never saw */
+	if (!psam_present(env->psam))
+		return tap_mac2_unchecked(env, res, YKT_E_SAM_ABSENT);
 	rc = psam_verify_mac2(env->psam, res->mac2);
 	if (rc == YKT_E_SAM_SW) {
 		log_warn("tap",
@@ -650,32 +795,26 @@ int ykt_tap_verify_mac2(const struct ykt_tap_env *env, const struct tap_result *
 		return rc;
 	}
 	if (rc < 0)
-		return rc; /* PSAM unavailable: the verdict stays unchecked */
+		return tap_mac2_unchecked(env, res, rc);
 	return store_purchase_mac2(env->store, res->record_no, MAC2_OK);
 }
 
 int ykt_tap_ready(const struct ykt_tap_env *env, char *why, size_t why_len)
 {
-	int64_t now = ykt_clock_now_s(env->clock), last = 0;
-	int rc = store_check_can_record(env->store);
+	struct store_health health;
+	int rc = store_health(env->store, &health);
 
 	if (rc < 0) {
-		snprintf(why, why_len, "store: %s", ykt_strerror(rc));
+		snprintf(why, why_len, "store: %s", health.reason);
 		return rc;
 	}
-	if (!psam_ready(env->psam)) {
+	if (!psam_present(env->psam)) {
 		snprintf(why, why_len, "no working PSAM");
 		return YKT_E_SAM_NOT_READY;
 	}
-	rc = store_last_txn_time(env->store, &last);
-	if (rc < 0) {
-		snprintf(why, why_len, "store: %s", ykt_strerror(rc));
+	rc = tap_clock_valid(env, ykt_clock_now_s(env->clock), why, why_len);
+	if (rc < 0)
 		return rc;
-	}
-	if (now < env->clock_floor_unix_s || now + env->cfg->clock_tolerance_s < last) {
-		snprintf(why, why_len, "clock not valid (before %s)",
-			 now < env->clock_floor_unix_s ? "the build date" : "the last record");
-		return YKT_E_CLOCK;
-	}
+	snprintf(why, why_len, "%s%s", health.warn ? "store: " : "", health.reason);
 	return 0;
 }

@@ -68,16 +68,20 @@ struct tap_result {
 	int64_t elapsed_us;  /* card present to the outcome known; -1 unmeasured */
 	int64_t model_us;    /* the link model's time for the same exchanges; -1 none */
 	bool recovered;	     /* a torn purchase completed by GET TRANSACTION PROVE */
+	char reason[128];    /* out of service: why; otherwise a warning, or empty */
 };
 
-/* 0 when the validator can take a tap now (store writable, PSAM ready,
- * clock trustworthy); otherwise a negative code and a one-line reason. No
- * card is touched. */
+/* 0 when the validator can take a tap now (store writable with room to
+ * spare, PSAM ready, clock trustworthy); otherwise a negative code and a
+ * one-line reason in why. On 0, why holds a warning (a store threshold
+ * crossed) or is empty. No card is touched. */
 int ykt_tap_ready(const struct ykt_tap_env *env, char *why, size_t why_len);
 
 /* Run one purchase with the card now in the field, up to the moment its
  * outcome is known: the passenger is told next, then ykt_tap_finish().
- * Never debits without a durable intent record. */
+ * Never debits without a durable intent record, nor with a clock it does
+ * not trust: the timestamp the tap uses is checked again before the first
+ * APDU. */
 void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret);
 
 /* After feedback: a paid purchase's record is completed (TAC, MAC2, balance

@@ -33,7 +33,9 @@ int ykt_validator_run(struct ykt_validator *v, ykt_tap_report_cb report, void *u
 /* The reader and SAM slot in use (owned by the validator), for tests and
  * benchmarks. */
 struct ykt_reader *ykt_validator_reader(struct ykt_validator *v);
-struct ykt_sam *ykt_validator_sam(struct ykt_validator *v);
+struct ykt_sam *ykt_validator_sam(struct ykt_validator *v); /* the T-Union PSAM's slot */
+/* SAM slot n (1..4) as configured, NULL when none. */
+struct ykt_sam *ykt_validator_sam_slot(struct ykt_validator *v, int slot);
 
 /* Benchmarks: cb is called at each step boundary of every tap ("present"
  * when the reader reported the card, then tap.c's steps, "complete" and

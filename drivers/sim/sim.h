@@ -51,6 +51,8 @@ struct sim_card_info {
 	const struct sim_debit *debits; /* in order applied */
 	size_t n_1e;			/* 1E records written, newest first as READ RECORD 1 */
 	const uint8_t (*rec1e)[48];
+	size_t n_1a;		     /* 1A records (2701.. 27xx), in record order */
+	const uint8_t (*rec1a)[128]; /* as READ RECORD n shows them */
 	/* added for SM4 / phone profiles; uid above is the current one (a
 	 * `uid = random` card changes it at every sim_card_reset()) */
 	char rf_type;	 /* 'A' or 'B' (then uid is the 4-byte PUPI) */

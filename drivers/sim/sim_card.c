@@ -201,6 +201,8 @@ void sim_card_info(const struct sim_card *card, struct sim_card_info *ret)
 		.debits = card->ledger,
 		.n_1e = card->n1e,
 		.rec1e = card->rec1e,
+		.n_1a = SIM_1A_RECORDS,
+		.rec1a = card->rec1a,
 		.rf_type = card->prof.rf_type == SIM_RF_B ? 'B' : 'A',
 		.aid_len = card->prof.aid_len,
 	};
@@ -252,7 +254,8 @@ static void put_ppse_fci(const struct sim_card *card, struct sim_rbuf *r)
 }
 
 /* EP FCI: 84 the full AID (also after a prefix SELECT), A5 { 9F08
- * application version 02, 9F0C the file-15 image } */
+ * application version 02, 9F0C the file-15 image (unless the profile
+ * says fci_file15 = 0: the terminal then reads file 15) } */
 static void put_ep_fci(const struct sim_card *card, struct sim_rbuf *r)
 {
 	static const uint8_t version = 0x02;
@@ -260,7 +263,8 @@ static void put_ep_fci(const struct sim_card *card, struct sim_rbuf *r)
 	struct sim_rbuf p = { a5, sizeof(a5), 0 };
 
 	put_tlv(&p, 0x9F08, &version, 1);
-	put_tlv(&p, 0x9F0C, card->file15, sizeof(card->file15));
+	if (card->prof.fci_file15)
+		put_tlv(&p, 0x9F0C, card->file15, sizeof(card->file15));
 	put_fci(r, card->prof.aid, card->prof.aid_len, a5, p.len);
 }
 

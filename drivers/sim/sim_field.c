@@ -25,6 +25,7 @@ enum sim_fault_kind {
 	FAULT_MUTE,
 	FAULT_SW,
 	FAULT_GARBLE,
+	FAULT_CORRUPT,
 };
 
 static const char *const fault_names[] = {
@@ -34,6 +35,7 @@ static const char *const fault_names[] = {
 	[FAULT_MUTE] = "mute",
 	[FAULT_SW] = "sw",
 	[FAULT_GARBLE] = "garble",
+	[FAULT_CORRUPT] = "corrupt",
 };
 
 struct sim_fault {
@@ -137,7 +139,7 @@ static int parse_fault(const char *text, struct sim_fault *ret)
 	unsigned v, sw;
 	int n = 0;
 
-	for (size_t k = FAULT_LEAVE_BEFORE; k <= FAULT_GARBLE && !f.kind; k++) {
+	for (size_t k = FAULT_LEAVE_BEFORE; k <= FAULT_CORRUPT && !f.kind; k++) {
 		size_t len = strlen(fault_names[k]);
 
 		if (strncmp(text, fault_names[k], len) == 0 && text[len] == ':') {
@@ -476,6 +478,8 @@ static int field_exchange(struct sim_field *f, struct sim_card *card, const stru
 	}
 	if (rc == 0 && kind == FAULT_GARBLE && *ret_rapdu_len > 2)
 		garble(rapdu, ret_rapdu_len);
+	if (rc == 0 && kind == FAULT_CORRUPT && *ret_rapdu_len > 2)
+		rapdu[*ret_rapdu_len - 3] ^= 0x01; /* the last data byte */
 	return rc;
 }
 

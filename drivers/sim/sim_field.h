@@ -16,6 +16,8 @@
  *     mute           the card stays but never answers the target
  *     sw:TARGET:SW   the card refuses the target with status word SW
  *     garble         the card applies the target; its answer arrives cut short
+ *     corrupt        the card applies the target; the last data byte of its
+ *                    answer arrives flipped (for DEBIT: a wrong MAC2)
  *   tap cards/adult.card expect=paid debit=yes   read by scenario tests only
  *
  * A card file named twice is the same card: its balance and ATC carry over.

@@ -169,6 +169,7 @@ struct sim_card_profile {
 	uint32_t rf_type;      /* enum sim_rf_type */
 	uint32_t state;	       /* enum sim_card_state */
 	uint8_t capp;	       /* 1: has the CAPP cache (8050 03, 80DC); 0: EP purchase only */
+	uint8_t fci_file15;    /* 1: the EP's FCI carries file 15 (9F0C); 0: read it */
 	uint64_t seed;
 	bool has_seed;
 	char keys_path[SIM_PATH_MAX]; /* as written in the profile */

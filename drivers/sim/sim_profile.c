@@ -97,6 +97,7 @@ static const struct field card_fields[] = {
 	CARD_ENUM("rf_type", rf_type, rf_type_names, 0),
 	CARD_ENUM("state", state, state_names, 0),
 	CARD_FIELD("capp", F_DEC, capp, 1, 0, false),
+	CARD_FIELD("fci_file15", F_DEC, fci_file15, 1, 0, false),
 	CARD_FIELD("seed", F_DEC, seed, UINT64_MAX, offsetof(struct sim_card_profile, has_seed),
 		   false),
 	CARD_FIELD("keys", F_STRING, keys_path, 0, 0, true),
@@ -592,6 +593,7 @@ static void card_defaults(struct sim_card_profile *p)
 		.rf_type = SIM_RF_A,
 		.state = SIM_CARD_ACTIVE,
 		.capp = 1,
+		.fci_file15 = 1,
 	};
 	memcpy(p->country, country, sizeof(country));
 	memcpy(p->aid, ep_aid, sizeof(ep_aid));

@@ -23,7 +23,8 @@ static void edge_record(struct ykt_purchase_record *r)
 	r->key_version = 0xfe;
 	r->key_index = 0xfd;
 	r->algorithm_id = 0xfc;
-	r->flags = 0xfffffffcu; /* bits 0 (MAC2 failed) and 1 (was grey) are the store's to set */
+	r->flags = 0xfffffff0u; /* bits 0-3 (MAC2 failed, grey unproven, MAC2 unchecked,
+				   was grey) are the store's and the tap's to set */
 	r->trans_type = 0x09;
 	r->amount_fen = 100000000;
 	r->nominal_fen = 99999999;
@@ -94,7 +95,7 @@ static int intent_normalised(const char *dir)
 	rec.state = STORE_COMPLETE;
 	rec.upload_state = UPLOAD_ACCEPTED;
 	rec.mac2_status = MAC2_OK;
-	rec.flags = STORE_FLAG_MAC2_FAILED | STORE_FLAG_WAS_GREY;
+	rec.flags = STORE_FLAG_MAC2_FAILED | STORE_FLAG_MAC2_UNCHECKED | STORE_FLAG_WAS_GREY;
 	rec.has_tac = true;
 	rec.tac[0] = 1;
 	rec.balance_after_fen = 4800;

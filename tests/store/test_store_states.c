@@ -189,6 +189,35 @@ static int mac2_verdicts(const char *dir)
 	return 0;
 }
 
+/* The PSAM was gone before MAC2 could be verified: the record stands,
+ * flagged, with no verdict; a record with a verdict is not flagged. */
+static int mac2_unchecked(const char *dir)
+{
+	struct ykt_store *s = test_open(dir);
+	struct ykt_purchase_record got;
+
+	CHECK(s);
+	CHECK_INT(add(s, 1), 1);
+	CHECK_INT(add(s, 2), 2);
+	CHECK_INT(store_purchase_mac2_unchecked(s, 1), -EINVAL); /* still an intent */
+	CHECK_INT(store_purchase_complete(s, 1, tac, mac2, 4800), 0);
+	CHECK_INT(store_purchase_complete(s, 2, tac, mac2, 4800), 0);
+	CHECK_INT(store_purchase_mac2_unchecked(s, 1), 0);
+	CHECK_INT(store_purchase_mac2_unchecked(s, 1), 0); /* a repeat is harmless */
+	CHECK_INT(store_purchase_get(s, 1, &got), 0);
+	CHECK_INT(got.mac2_status, MAC2_UNCHECKED);
+	CHECK_INT(got.flags, STORE_FLAG_MAC2_UNCHECKED);
+	CHECK_INT(got.state, STORE_COMPLETE);
+
+	CHECK_INT(store_purchase_mac2(s, 2, MAC2_OK), 0);
+	CHECK_INT(store_purchase_mac2_unchecked(s, 2), -EALREADY);
+	CHECK_INT(store_purchase_get(s, 2, &got), 0);
+	CHECK_INT(got.flags, 0);
+	CHECK_INT(store_purchase_mac2_unchecked(s, 99), -ENOENT);
+	store_close(s);
+	return 0;
+}
+
 /* An intent written with a guessed PSAM serial: corrected while it is an
  * intent, never once DEBIT's outcome is recorded, never onto a serial
  * another record holds. */
@@ -229,6 +258,7 @@ int main(void)
 		{ "missing_record", missing_record },
 		{ "bad_arguments", bad_arguments },
 		{ "mac2_verdicts", mac2_verdicts },
+		{ "mac2_unchecked", mac2_unchecked },
 		{ "psam_serial_fix", psam_serial_fix },
 	};
 

@@ -344,6 +344,47 @@ static void test_debit_prove_order(void)
 	}
 }
 
+/* §2.4: ATC ‖ overdraft ‖ amount ‖ type ‖ terminal ‖ date ‖ time */
+static void test_rec18(void)
+{
+	uint8_t raw[CARD_REC18_LEN] = { 0 };
+	struct card_rec18 r;
+
+	CHECK_INT(card_parse_rec18(raw, sizeof(raw), &r), -ENOENT); /* never written */
+	check_hex("0065 000000 000000C8 09 001122334455 20261121 090000", raw, sizeof(raw));
+	CHECK_INT(card_parse_rec18(raw, sizeof(raw), &r), 0);
+	CHECK_INT(r.atc, 0x65);
+	CHECK_INT(r.amount_fen, 200);
+	CHECK_INT(r.type, 0x09);
+	CHECK_HEX(r.terminal_no, 6, "001122334455");
+	CHECK_HEX(r.datetime, 7, "20261121090000");
+	CHECK_INT(card_parse_rec18(raw, sizeof(raw) - 1, &r), YKT_E_CARD_FORMAT);
+	raw[20] = 0x25; /* hour 25 */
+	CHECK_INT(card_parse_rec18(raw, sizeof(raw), &r), YKT_E_CARD_FORMAT);
+}
+
+/* §2.5: the common header of a 1A record; a bare one as issued */
+static void test_rec1a_header(void)
+{
+	uint8_t raw[CARD_REC1A_LEN] = { 0x27, 0x02, 0x7D, 0x01, 0x01, 0x00 };
+	struct card_rec1a_header h;
+
+	raw[14] = 0x01;
+	CHECK_INT(card_parse_rec1a_header(raw, sizeof(raw), &h), 0);
+	CHECK_INT(h.id_low, 0x02);
+	CHECK_INT(h.app_valid, 1);
+	CHECK_INT(h.state, 0x01);
+	CHECK_INT(card_parse_rec1a_header(raw, sizeof(raw) - 1, &h), YKT_E_CARD_FORMAT);
+	raw[2] = 0x7E; /* a length that does not fit the record */
+	CHECK_INT(card_parse_rec1a_header(raw, sizeof(raw), &h), YKT_E_CARD_FORMAT);
+	raw[2] = 0x7D;
+	raw[1] = 0x13; /* no record 2713 */
+	CHECK_INT(card_parse_rec1a_header(raw, sizeof(raw), &h), YKT_E_CARD_FORMAT);
+	raw[1] = 0x01;
+	raw[6] = 0x0A; /* serial not BCD */
+	CHECK_INT(card_parse_rec1a_header(raw, sizeof(raw), &h), YKT_E_CARD_FORMAT);
+}
+
 int main(void)
 {
 	test_ppse();
@@ -355,5 +396,7 @@ int main(void)
 	test_rec1e_round_trip();
 	test_init();
 	test_debit_prove_order();
+	test_rec18();
+	test_rec1a_header();
 	return check_result();
 }

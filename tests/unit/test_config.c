@@ -111,6 +111,11 @@ static void test_minimal_defaults(void)
 	CHECK_INT(cfg.mode, PURCHASE_COMPOUND);
 	CHECK_INT(cfg.select, SELECT_PPSE);
 	CHECK_INT(cfg.min_free_bytes, 16 * 1024 * 1024);
+	/* docs/configuration.md: warnings follow their limits when not given */
+	CHECK_INT(cfg.warn_free_bytes, 64 * 1024 * 1024);
+	CHECK_INT(cfg.max_records, 500000);
+	CHECK_INT(cfg.warn_records, 400000);
+	CHECK_INT(cfg.store_retry_s, 60);
 	CHECK_INT(cfg.industry, 0x02);
 	CHECK(strcmp(cfg.clock_uri, "system:") == 0, "clock '%s'", cfg.clock_uri);
 	CHECK_INT(cfg.clock_floor_unix_s, 0);
@@ -118,6 +123,9 @@ static void test_minimal_defaults(void)
 	CHECK(cfg.busy_timeout_ms >= 1 && cfg.busy_timeout_ms <= 1000, "busy_timeout_ms %d",
 	      cfg.busy_timeout_ms);
 	CHECK(cfg.max_fare_fen >= cfg.fare_fen, "max_fare_fen %lld", (long long)cfg.max_fare_fen);
+	CHECK_INT(cfg.tunion_slot, 1);
+	CHECK_INT(cfg.local_slot, 0);
+	CHECK_INT(cfg.local_df, 0x1001);
 	for (int t = 0; t < 256; t++)
 		CHECK(cfg.charge_percent[t] == 100, "charge_percent[%02X] = %u", t,
 		      cfg.charge_percent[t]);
@@ -158,6 +166,8 @@ static void test_every_key(void)
 				   "[hardware]\n"
 				   "reader = sim:/abs/cards.tap\n"
 				   "sam = sim:/abs/psam.psam\n"
+				   "sam2 = sim:/abs/psam2.psam\n"
+				   "sam4 = sim:/abs/local.psam\n"
 				   "clock = sim:2026-11-21T07:30:00\n"
 				   "display = fbfile:/run/ykt/panel,480x272,16\n"
 				   "gpio = sim:\n"
@@ -169,10 +179,16 @@ static void test_every_key(void)
 				   "line_name = 29路 上行\n"
 				   "hold_ms = 2500\n"
 				   "low_balance_fen = 1000\n"
+				   "[psam]\n"
+				   "tunion = 2\n"
+				   "local = 4\n"
+				   "local_df = 1002\n"
 				   "[store]\n"
 				   "path = /var/lib/ykt/ykt.db\n"
 				   "min_free_bytes = 1048576\n"
 				   "busy_timeout_ms = 1000\n"
+				   "max_records = 1000\n"
+				   "retry_s = 5\n"
 				   "[params]\n"
 				   "dir = /var/lib/ykt/params\n"
 				   "public_key = /etc/ykt/platform-sm2.pem\n"
@@ -209,6 +225,10 @@ static void test_every_key(void)
 	CHECK(strcmp(cfg.clock_uri, "sim:2026-11-21T07:30:00") == 0, "clock '%s'", cfg.clock_uri);
 	CHECK(strcmp(cfg.store_path, "/var/lib/ykt/ykt.db") == 0, "store '%s'", cfg.store_path);
 	CHECK_INT(cfg.min_free_bytes, 1048576);
+	CHECK_INT(cfg.warn_free_bytes, 4 * 1048576);
+	CHECK_INT(cfg.max_records, 1000);
+	CHECK_INT(cfg.warn_records, 800);
+	CHECK_INT(cfg.store_retry_s, 5);
 	CHECK_INT(cfg.busy_timeout_ms, 1000);
 	CHECK(strcmp(cfg.params_dir, "/var/lib/ykt/params") == 0, "params dir '%s'",
 	      cfg.params_dir);
@@ -219,6 +239,15 @@ static void test_every_key(void)
 	CHECK_INT(cfg.charge_percent[0xFF], 100);
 	CHECK_INT(cfg.charge_percent[0x01], 100);
 	CHECK_INT(cfg.charge_percent[0x04], 100);
+	CHECK_INT(cfg.tunion_slot, 2);
+	CHECK_INT(cfg.local_slot, 4);
+	CHECK_INT(cfg.local_df, 0x1002);
+	CHECK(strcmp(ykt_config_sam_uri(&cfg, 2), "sim:/abs/psam2.psam") == 0, "sam2 '%s'",
+	      cfg.sam2_uri);
+	CHECK(strcmp(ykt_config_sam_uri(&cfg, 4), "sim:/abs/local.psam") == 0, "sam4 '%s'",
+	      cfg.sam4_uri);
+	CHECK(strcmp(ykt_config_sam_uri(&cfg, 3), "") == 0, "sam3 '%s'", cfg.sam3_uri);
+	CHECK(strcmp(ykt_config_sam_uri(&cfg, 5), "") == 0, "slot 5 has no URI");
 	CHECK(strcmp(cfg.display_uri, "fbfile:/run/ykt/panel,480x272,16") == 0, "display '%s'",
 	      cfg.display_uri);
 	CHECK(strcmp(cfg.gpio_uri, "sim:") == 0, "gpio '%s'", cfg.gpio_uri);
@@ -285,6 +314,14 @@ static const struct bad_case bad_cases[] = {
 	BAD("store", "busy_timeout_ms", "0", "[store] busy_timeout_ms"),
 	BAD("store", "busy_timeout_ms", "1001", "[store] busy_timeout_ms"),
 	BAD("store", "min_free_bytes", "-1", "[store] min_free_bytes"),
+	BAD("store", "max_records", "-1", "[store] max_records"),
+	BAD("store", "retry_s", "0", "[store] retry_s"),
+	{ "store",
+	  "warn_free_bytes",
+	  "1048576",
+	  { "[store] warn_free_bytes", "min_free_bytes" },
+	  true },
+	{ "store", "warn_records", "500001", { "[store] warn_records", "max_records" }, true },
 	BAD("purchase", "mode", "fast", "[purchase] mode", "fast"),
 	BAD("purchase", "mode", "Compound", "[purchase] mode"),
 	BAD("purchase", "select", "aid", "[purchase] select"),
@@ -298,6 +335,15 @@ static const struct bad_case bad_cases[] = {
 	BAD("charge_percent", "02", "101", "[charge_percent] 02", "101"),
 	BAD("charge_percent", "02", "-1", "[charge_percent] 02"),
 	BAD("charge_percent", "02", "half", "[charge_percent] 02"),
+	BAD("hardware", "sam2", "foo:bar", "[hardware] sam2", "unknown driver"),
+	BAD("psam", "tunion", "0", "[psam] tunion"),
+	BAD("psam", "tunion", "5", "[psam] tunion"),
+	BAD("psam", "local", "5", "[psam] local"),
+	BAD("psam", "local_df", "10010", "[psam] local_df"),
+	/* across keys: each family's slot must exist, and be its own */
+	{ "psam", "tunion", "2", { "[psam] tunion", "slot 2", "no sam URI" }, true },
+	{ "psam", "local", "3", { "[psam] local", "slot 3", "no sam URI" }, true },
+	{ "psam", "local", "1", { "[psam] local", "T-Union slot" }, true },
 	BAD("hardware", "display", "vga:0", "[hardware] display", "unknown display"),
 	BAD("hardware", "display", "png", "[hardware] display", "unknown display"),
 	BAD("hardware", "gpio", "gpiochip0", "[hardware] gpio", "unknown output driver"),
