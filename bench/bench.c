@@ -208,6 +208,11 @@ static int write_script(const struct bench_shift *sh)
 		return -errno;
 	fprintf(f, "clock %s\n", sh->clock);
 	for (int i = 0; i < sh->taps; i++) {
+		/* metro: the cards enter in turn, then leave in turn */
+		bool exit = sh->metro && i / sh->cards % 2;
+
+		if (sh->metro && i % sh->cards == 0)
+			fprintf(f, "%sstop %s\n", exit ? "wait 20m\n" : "", exit ? "0201" : "0101");
 		fprintf(f, "tap card%02d.card\n", i % sh->cards);
 		if (sh->wait_s > 0)
 			fprintf(f, "wait %ds\n", sh->wait_s);
@@ -235,6 +240,12 @@ static int write_config(const struct bench_shift *sh)
 		 "clock_floor = 2026-01-01T00:00:00\n",
 		 sh->dir, bench_data_dir(), sh->clock, sh->store,
 		 sh->compound ? "compound" : "simple", sh->ppse ? "ppse" : "direct");
+	if (sh->metro)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "[device]\nid = BENCH-GATE-0001\nindustry = 1\nline = 0001\n"
+			 "gate = both\n[hardware]\nstops = sim:\n"
+			 "[params]\ndir = %s/params\npublic_key = %s/platform.pub\n",
+			 sh->dir, sh->dir);
 	return write_file(sh->config, text);
 }
 

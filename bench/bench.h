@@ -56,6 +56,11 @@ struct bench_shift {
 	int wait_s;		/* sim clock between taps */
 	const char *store_path; /* NULL: DIR/records.db */
 	const char *clock;	/* sim: clock at the start; NULL: 2026-11-21T07:30:00 */
+	/* a metro gate (gate = both, a sim: stop source): each card enters at
+	 * station 0101 then leaves at 0201, 20 minutes later; the metro fare
+	 * table is the caller's to install ([params] dir DIR/params, key
+	 * DIR/platform.pub) */
+	bool metro;
 };
 
 /* Make the directory and write cards, tap script and configuration. The

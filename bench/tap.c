@@ -17,10 +17,13 @@
  *     the rest (software and scheduling), and the median of every step.
  * With --no-link the link model is off: the figures are then the software's
  * own cost per tap (CPU from getrusage, fsync apart).
- * A metro exit (1A read + 80DC 1A) has its floor printed only: the metro
- * fare engine (issue 8) does not exist yet.
+ * The metro gate (--mode metro, or with both) runs the same way at a
+ * two-way gate with a metro fare table in force: the cards enter at one
+ * station and leave at another, and the figures are the exits' (0x1A and
+ * 0x1E read, the fare from the entry, 2701 and 0x1E written), against the
+ * metro exit's floor.
  *
- * Usage: bench/tap [--taps N] [--mode simple|compound|both]
+ * Usage: bench/tap [--taps N] [--mode simple|compound|metro|both]
  *                  [--select direct|ppse] [--no-link] [--tiny]
  */
 #include "bench.h"
@@ -28,10 +31,14 @@
 #include "apdu.h"
 #include "card.h"
 #include "config.h"
+#include "clock.h"
 #include "link_model.h"
+#include "params.h"
+#include "params_pack.h"
 #include "reader.h"
 #include "sam.h"
 #include "sim.h"
+#include "store.h"
 #include "validator.h"
 
 #include <errno.h>
@@ -44,19 +51,19 @@
 
 /* Step boundaries the validator reports, in order. */
 static const char *const step_names[] = {
-	"present", "start",	 "select",   "read-0x17",  "recover", "check",
-	"fare",	   "initialize", "mac1",     "capp-cache", "intent",  "mac1-wait",
-	"debit",   "paid",	 "complete", "mac2",
+	"present", "start",	"select", "read-0x17",	"recover",  "check",
+	"lists",   "history",	"fare",	  "initialize", "mac1",	    "capp-cache",
+	"intent",  "mac1-wait", "debit",  "paid",	"complete", "mac2",
 };
 #define N_STEPS (sizeof(step_names) / sizeof(step_names[0]))
 enum {
 	S_PRESENT = 0,
-	S_MAC1 = 8,
-	S_INTENT = 10,
-	S_WAIT = 11,
-	S_PAID = 13,
-	S_COMPLETE = 14,
-	S_MAC2 = 15
+	S_MAC1 = 10,
+	S_INTENT = 12,
+	S_WAIT = 13,
+	S_PAID = 15,
+	S_COMPLETE = 16,
+	S_MAC2 = 17
 };
 
 struct tap_mark {
@@ -74,6 +81,7 @@ struct tap_sample {
 	struct bench_sync proc_sync_present, proc_sync_end;
 	int64_t feedback_ns;
 	int outcome;
+	bool charged; /* the metro gate: an exit (an entry is a purchase of 0) */
 };
 
 struct run {
@@ -82,6 +90,7 @@ struct run {
 	int n, cap;
 	int cur;
 	bool link;
+	bool exits_only; /* the metro gate: measure the exits */
 };
 
 static int step_index(const char *step)
@@ -132,6 +141,7 @@ static void on_report(int n, const struct tap_result *res, void *userdata)
 		return;
 	r->taps[r->cur].feedback_ns = bench_now_ns();
 	r->taps[r->cur].outcome = res->outcome;
+	r->taps[r->cur].charged = res->amount_fen > 0;
 }
 
 /* ---- the floor ---- */
@@ -197,8 +207,8 @@ static void flow_build(enum flow_kind kind, bool ppse, struct flow_apdus *before
 	card_cmd_read_binary(&a, CARD_SFI_MANAGE, CARD_FILE17_LEN);
 	flow_add(before, LINK_STEP_CARD, &a, CARD_FILE17_LEN + 2, "card READ BINARY 0x17");
 	if (kind == FLOW_METRO_EXIT) {
-		card_cmd_read_record(&a, CARD_SFI_PROCESS, 2, 128);
-		flow_add(before, LINK_STEP_CARD, &a, 128 + 2, "card READ RECORD 0x1A (entry)");
+		card_cmd_read_record(&a, CARD_SFI_PROCESS, CARD_REC1A_METRO, 128);
+		flow_add(before, LINK_STEP_CARD, &a, 128 + 2, "card READ RECORD 0x1A 2701 (entry)");
 	}
 	card_cmd_init_purchase(&a, init_buf, kind == FLOW_SIMPLE ? TRANS_PURCHASE : TRANS_CAPP, 1,
 			       200, term);
@@ -209,9 +219,9 @@ static void flow_build(enum flow_kind kind, bool ppse, struct flow_apdus *before
 	flow_add(psam, LINK_STEP_PSAM, &a, 8 + 2, "PSAM GET RESPONSE (serial, MAC1)");
 	if (kind == FLOW_METRO_EXIT) {
 		rec1a[0] = 0x27;
-		rec1a[1] = 0x02;
-		a = (struct apdu){ 0x80, 0xDC, 0x00, CARD_SFI_PROCESS << 3, rec1a, 128, -1 };
-		flow_add(beside, LINK_STEP_CARD, &a, 2, "card UPDATE CAPP DATA CACHE 0x1A");
+		rec1a[1] = CARD_REC1A_METRO;
+		card_cmd_update_capp_1a(&a, rec1a);
+		flow_add(beside, LINK_STEP_CARD, &a, 2, "card UPDATE CAPP DATA CACHE 0x1A 2701");
 	}
 	if (kind != FLOW_SIMPLE) {
 		card_cmd_update_capp_1e(&a, rec1e);
@@ -279,7 +289,10 @@ static int run_shift(struct bench_shift *sh, bool link, struct run *r)
 	char err[512];
 	int rc;
 
-	rc = bench_shift_write(sh);
+	if (!sh->dir[0])
+		rc = bench_shift_write(sh);
+	else
+		rc = 0; /* written by the caller (the metro gate installs its table first) */
 	if (rc < 0) {
 		fprintf(stderr, "bench: shift files: %s\n", strerror(-rc));
 		return rc;
@@ -364,6 +377,8 @@ static void print_step_medians(const char *prefix, const struct run *r)
 			const struct tap_mark *a = &r->taps[i].mark[st - 1],
 					      *b = &r->taps[i].mark[st];
 
+			if (r->exits_only && !r->taps[i].charged)
+				continue;
 			if (a->seen && b->seen)
 				bench_samples_add(&s, ms(b->at_ns - a->at_ns));
 		}
@@ -384,7 +399,8 @@ static int report(const char *prefix, const struct run *r, double floor_ms, bool
 		struct path p;
 
 		paid += r->taps[i].outcome == TAP_PAID;
-		if (i < WARMUP_TAPS || r->taps[i].outcome != TAP_PAID)
+		if (i < WARMUP_TAPS || r->taps[i].outcome != TAP_PAID ||
+		    (r->exits_only && !r->taps[i].charged))
 			continue;
 		p = tap_path(&r->taps[i], link);
 		bench_samples_add(&fb, p.total);
@@ -397,7 +413,9 @@ static int report(const char *prefix, const struct run *r, double floor_ms, bool
 	}
 	bench_printp(prefix, "taps", r->n, 0, "");
 	bench_printp(prefix, "taps paid", paid, 0, "");
-	bench_printp(prefix, "taps measured (first 2 are warm-up)", (double)fb.n, 0, "");
+	bench_printp(prefix,
+		     r->exits_only ? "exits measured" : "taps measured (first 2 are warm-up)",
+		     (double)fb.n, 0, "");
 	print_pct(prefix, "tap-to-feedback", &fb);
 	print_pct(prefix, "tap-to-durable-record", &dur);
 	if (link) {
@@ -445,6 +463,81 @@ static void report_cost(const char *prefix, const struct run *r)
 		     calls ? (double)sync_ns / 1e6 / (double)calls : 0, 4, "ms");
 }
 
+/* The metro fare table of the gate: entry 0101, exit 0201 (4.00), signed
+ * with a key made here and installed as `ykt params install` would. */
+static int install_metro_table(const struct bench_shift *sh)
+{
+	static const char table[] =
+	    "{ \"type\": \"metro\", \"stations\": [ { \"code\": \"0101\" }, "
+	    "{ \"code\": \"0102\" }, { \"code\": \"0201\" } ], \"fares_fen\": "
+	    "[[300, 300, 400], [300, 300, 300], [400, 300, 300]], \"max_trip_minutes\": 240, "
+	    "\"overstay_fen\": 300 }";
+	char pub[320], dir[320], pkg[320], why[256] = "";
+	struct ykt_pkg_header h = { .kind = YKT_PKG_FARE_TABLE, .version = 1 };
+	struct ykt_params_options po = { .public_key_path = pub, .dir = dir };
+	struct ykt_params *p = NULL;
+	struct ykt_store *store = NULL;
+	struct ykt_clock *clock = NULL;
+	EVP_PKEY *key = pack_key_generate();
+	int rc = key ? 0 : -EIO;
+
+	snprintf(pub, sizeof(pub), "%s/platform.pub", sh->dir);
+	snprintf(dir, sizeof(dir), "%s/params", sh->dir);
+	snprintf(pkg, sizeof(pkg), "%s/fares.pkg", sh->dir);
+	if (rc == 0)
+		rc = pack_key_write(key, NULL, pub);
+	if (rc == 0)
+		rc = pack_write(pkg, &h, table, sizeof(table) - 1, key);
+	if (rc == 0)
+		rc = ykt_clock_new("sim:2026-11-21T07:00:00", &clock);
+	if (rc == 0)
+		rc = store_open(sh->store, NULL, &store, why, sizeof(why));
+	po.store = store;
+	po.clock = clock;
+	if (rc == 0)
+		rc = ykt_params_open(&po, &p, why, sizeof(why));
+	if (rc == 0)
+		rc = ykt_params_install(p, pkg, NULL, why, sizeof(why));
+	if (rc < 0)
+		fprintf(stderr, "bench: metro fare table: %s\n", why[0] ? why : strerror(-rc));
+	ykt_params_free(p);
+	store_close(store);
+	ykt_clock_free(clock);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+static int bench_metro(bool ppse, int taps, bool link)
+{
+	/* whole rounds: every card enters, then every card leaves */
+	int cards = taps >= 16 ? 8 : (taps / 2 > 0 ? taps / 2 : 1);
+	struct bench_shift sh = { .compound = true,
+				  .ppse = ppse,
+				  .taps = taps / (2 * cards) * 2 * cards,
+				  .cards = cards,
+				  .wait_s = 3,
+				  .metro = true };
+	struct run r = { .link = link, .exits_only = true };
+	char prefix[64];
+	double floor_ms = 0;
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "metro exit%s%s", ppse ? " ppse" : "",
+		 link ? "" : " no-link");
+	if (link)
+		floor_ms = floor_of(prefix, FLOW_METRO_EXIT, ppse);
+	rc = bench_shift_write(&sh);
+	if (rc == 0)
+		rc = install_metro_table(&sh);
+	if (rc == 0)
+		rc = run_shift(&sh, link, &r);
+	if (rc == 0)
+		rc = report(prefix, &r, floor_ms, link);
+	free(r.taps);
+	bench_shift_remove(&sh);
+	return rc;
+}
+
 static int bench_mode(bool compound, bool ppse, int taps, bool link)
 {
 	struct bench_shift sh = {
@@ -485,14 +578,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: --taps must be above %d\n", WARMUP_TAPS);
 		return 2;
 	}
-	if (strcmp(mode, "compound") != 0)
+	if (strcmp(mode, "both") == 0 || strcmp(mode, "simple") == 0)
 		rc |= bench_mode(false, ppse, taps, link);
-	if (strcmp(mode, "simple") != 0)
+	if (strcmp(mode, "both") == 0 || strcmp(mode, "compound") == 0)
 		rc |= bench_mode(true, ppse, taps, link);
-	if (link && strcmp(mode, "both") == 0) {
-		floor_of("metro exit", FLOW_METRO_EXIT, ppse);
-		printf("# metro exit: floor only; the metro fare engine (issue 8) does not exist "
-		       "yet\n");
-	}
+	if (strcmp(mode, "both") == 0 || strcmp(mode, "metro") == 0)
+		rc |= bench_metro(ppse, taps, link);
 	return rc ? 1 : 0;
 }

@@ -19,12 +19,14 @@
 struct ykt_loop;
 struct ykt_clock;
 struct ykt_reader;
+struct ykt_stop;
 
 struct ykt_reader_env {
 	struct ykt_loop *loop;	 /* where events go */
 	struct ykt_clock *clock; /* a sim: field may move a sim: clock */
 	int source;		 /* copied into every event */
 	bool realtime;		 /* sim: take as long as the modeled link and card would */
+	struct ykt_stop *stop;	 /* a sim: field may move a sim: stop source; NULL none */
 };
 
 struct ykt_reader_ops {

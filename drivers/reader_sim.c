@@ -6,11 +6,12 @@
  *
  * The field runs in its own thread (it has no file descriptor) and posts
  * events to the loop; APDUs come from the loop thread. Clock steps of the
- * script move the validator's sim: clock; with realtime, each exchange takes
- * as long as the link model says.  Scan steps hand their code to the sim:
- * scanner attached to this reader (ykt_reader_sim_attach_scanner), and the
- * field waits for the validator to be done with it, as it does for a tap:
- * cards and codes are served in the script's order.
+ * script move the validator's sim: clock, stop steps its sim: stop source;
+ * with realtime, each exchange takes as long as the link model says.  Scan
+ * steps hand their code to the sim: scanner attached to this reader
+ * (ykt_reader_sim_attach_scanner), and the field waits for the validator to
+ * be done with it, as it does for a tap: cards and codes are served in the
+ * script's order.
  */
 #include "reader.h"
 #include "reader_sim.h"
@@ -20,6 +21,7 @@
 #include "loop.h"
 #include "sim.h"
 #include "sim_field.h"
+#include "stop.h"
 #include "ykt_error.h"
 
 #include <errno.h>
@@ -168,6 +170,8 @@ static void *field_thread(void *userdata)
 			ykt_clock_advance(clock, step.ms);
 		else if (step.kind == SIM_FIELD_CLOCK_SET)
 			ykt_clock_set(clock, step.ms);
+		else if (step.kind == SIM_FIELD_STOP)
+			ykt_stop_sim_set(ykt_reader_env(r)->stop, step.stop_code);
 	}
 	if (running)
 		field_post(r, YKT_EV_FIELD_END, 0, NULL);
@@ -183,6 +187,8 @@ static int sim_start(struct ykt_reader *r)
 		return -EOPNOTSUPP; /* a script that moves time needs clock = sim: */
 	if (sim_field_scans(s->field) && !s->scan_cb)
 		return -EOPNOTSUPP; /* a script that scans codes needs scanner = sim: */
+	if (sim_field_moves_stop(s->field) && !ykt_stop_is_sim(ykt_reader_env(r)->stop))
+		return -EOPNOTSUPP; /* a script with stop steps needs stops = sim: */
 	if (pthread_create(&s->thread, NULL, field_thread, r))
 		return -EAGAIN;
 	s->thread_started = true;

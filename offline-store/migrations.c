@@ -152,15 +152,26 @@ static const char migration_3[] =
 	" ('schema_3_applied_unix_s', strftime('%s', 'now'));"
 	"PRAGMA user_version = 3;";
 
-/* Version 4: QR code records (T-Union QR, JT/T 1179): the full code for
+/* Version 4: the 0x1A record (2701 metro entry/exit, 2702 bus boarding/
+ * alighting) a compound purchase wrote, exact bytes, beside its 0x1E
+ * record: clearing reads the entry station and time of an exit from it. */
+static const char migration_4[] =
+	"ALTER TABLE purchase ADD COLUMN capp_1a BLOB CHECK (capp_1a IS NULL"
+	"  OR (typeof(capp_1a) = 'blob' AND length(capp_1a) = 128));"
+	"INSERT INTO meta (key, value) VALUES"
+	" ('schema_4', 'purchase: the 0x1A record of metro and segmented-bus purchases'),"
+	" ('schema_4_applied_unix_s', strftime('%s', 'now'));"
+	"PRAGMA user_version = 4;";
+
+/* Version 5: QR code records (T-Union QR, JT/T 1179): the full code for
  * clearing, what the validator read from it, the verdict, the fare, and
  * where; record numbers from the same device counter.  A code is charged
  * at most once per device (the partial unique index), and a refused code
  * never charges anything. */
-static const char migration_4[] =
+static const char migration_5[] =
 	"INSERT INTO meta (key, value) VALUES"
-	" ('schema_4', 'QR code records'),"
-	" ('schema_4_applied_unix_s', strftime('%s', 'now'));"
+	" ('schema_5', 'QR code records'),"
+	" ('schema_5_applied_unix_s', strftime('%s', 'now'));"
 	"CREATE TABLE qr ("
 	" record_no INTEGER PRIMARY KEY CHECK (record_no > 0),"
 	" device_id TEXT NOT NULL"
@@ -210,14 +221,11 @@ static const char migration_4[] =
 	"CREATE UNIQUE INDEX qr_charged_code ON qr (code_sha256) WHERE verdict = 'ok';"
 	"CREATE INDEX qr_upload_state ON qr (upload_state);"
 	"CREATE INDEX qr_txn_unix_s ON qr (txn_unix_s);"
-	"PRAGMA user_version = 4;";
+	"PRAGMA user_version = 5;";
 /* clang-format on */
 
 static const char *const migrations[] = {
-	migration_1,
-	migration_2,
-	migration_3,
-	migration_4,
+	migration_1, migration_2, migration_3, migration_4, migration_5,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

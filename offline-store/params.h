@@ -225,6 +225,16 @@ enum ykt_fare_type {
 struct ykt_fare_stop {
 	uint16_t code; /* station or stop code, as [device] station */
 	char name[YKT_PARAM_NAME_MAX + 1];
+	bool has_position;	/* bus stops: where it is, for a GPS stop source */
+	int32_t lat_e6, lon_e6; /* WGS-84 degrees x 10^6, north and east positive */
+};
+
+/* What the metro does with a trip the card's 2701 record cannot close
+ * normally (docs/fares.md). */
+enum ykt_trip_rule {
+	YKT_TRIP_REFUSE = 0, /* refuse at the gate: the passenger sees the staff */
+	YKT_TRIP_CHARGE,     /* charge unfinished_fen and go on */
+	YKT_TRIP_IGNORE,     /* no_exit only: forget the open trip, free */
 };
 
 /* A fare table as the platform sent it, checked: every fare within
@@ -239,8 +249,15 @@ struct ykt_fare_table {
 	struct ykt_fare_stop *stops;
 	uint32_t *fares_fen;	   /* n_stops x n_stops, [from * n_stops + to] */
 	uint32_t unfinished_fen;   /* charged for a trip with no exit / tap-off */
-	uint32_t max_trip_minutes; /* metro: longer trips pay overstay_fen more; 0 none */
+	bool has_unfinished_fen;   /* given by the package (else the matrix maximum) */
+	uint32_t max_trip_minutes; /* metro: longer trips pay overstay_fen more; bus: a
+				    * tap-on older than this is a missed tap-off; 0 none */
 	uint32_t overstay_fen;
+	/* metro: trips the 2701 record cannot close normally */
+	enum ykt_trip_rule no_entry;	  /* exit gate, no open trip on the card */
+	enum ykt_trip_rule no_exit;	  /* entry gate, a trip still open elsewhere */
+	enum ykt_trip_rule wrong_station; /* exit, entered at a station not in this table */
+	uint32_t stop_radius_m;		  /* bus: a GPS fix this close to a stop is at that stop */
 };
 
 #define YKT_FARE_MAX_FEN   100000 /* 1000 yuan: no fare in a table may exceed it */
@@ -258,25 +275,45 @@ struct ykt_card_rule {
 	uint8_t card_type; /* file 0x15 byte 28 */
 	bool listed;	   /* false: the package's default rule applies */
 	char name[YKT_PARAM_NAME_MAX + 1];
-	bool accept;		  /* false: refuse this card type */
-	uint8_t charge_percent;	  /* of the fare, 0..100 */
-	uint32_t min_balance_fen; /* the balance left after paying must reach this */
-	uint32_t repeat_window_s; /* a second tap of the card within this is refused; 0 none */
-	bool local_only;	  /* the rule is for local cards; others get the default */
+	bool accept;		     /* false: refuse this card type */
+	uint8_t charge_percent;	     /* of the fare, 0..100 */
+	uint32_t min_balance_fen;    /* the balance left after paying must reach this */
+	uint32_t repeat_window_s;    /* a second tap of the card within this is refused; 0 none */
+	bool local_only;	     /* the rule is for local cards; others get the default */
+	bool repeat_charge;	     /* a repeat tap is charged (companion), not refused */
+	uint32_t free_rides_per_day; /* the first N rides of a day cost nothing */
+	uint32_t daily_cap_fen;	     /* once paid this much today, rides are free; 0 none */
+	uint32_t transfer_window_s;  /* a ride this soon after another one ... */
+	uint32_t transfer_discount_fen; /* ... costs this much less; window 0: none */
+	bool transfer_any_device;	/* another device counts (BJYKT), not only another line */
+	bool has_overdraft_fen;		/* overdraft_fen given: */
+	uint32_t overdraft_fen; /* how far into its overdraft the card may go (else the card's) */
 };
 
 struct ykt_card_rules {
 	struct ykt_card_rule default_rule;
 	struct ykt_card_rule by_type[256]; /* every type: its rule, or the default */
 	size_t n_listed;
+	/* out-of-town interconnect cards get the local_only rules too (mutual
+	 * recognition of discounts); false: the default rule */
+	bool interconnect_discounts;
 };
 
-/* The rule for a card type: its own, or the default one. */
+/* The rule for a card type: its own, or the default one.  A local_only
+ * rule is for local cards: a card from another city gets the default rule
+ * unless the rules say interconnect_discounts. */
 static inline const struct ykt_card_rule *ykt_card_rules_find(const struct ykt_card_rules *r,
 							      uint8_t card_type)
 {
 	return &r->by_type[card_type];
 }
+
+/* Declared disruption at this device (docs/fares.md) */
+enum ykt_degraded {
+	YKT_DEGRADED_NONE = 0,
+	YKT_DEGRADED_FREE_EXIT,	   /* metro exits cost nothing */
+	YKT_DEGRADED_RELAXED_TIME, /* no overstay surcharge */
+};
 
 /* Settings the platform may set on a device; has_* tells which were sent. */
 struct ykt_device_settings {
@@ -285,6 +322,8 @@ struct ykt_device_settings {
 	char vehicle[17], direction[9];
 	bool has_grey_window_s, has_clock_tolerance_s;
 	int grey_window_s, clock_tolerance_s;
+	bool has_degraded;
+	enum ykt_degraded degraded;
 };
 
 /* Root CA keys of T-Union QR codes (JT/T 1179), by code version and key

@@ -177,6 +177,24 @@ int j_string(json_object *obj, const char *key, bool required, char *ret, size_t
 	return 1;
 }
 
+int j_choice(json_object *obj, const char *key, const char *const *names, int *ret,
+	     const char *path, struct jerr *e)
+{
+	char text[32], p[160];
+	int r = j_string(obj, key, false, text, sizeof(text), path, e);
+
+	if (r <= 0)
+		return r;
+	for (int i = 0; names[i]; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*ret = i;
+			return 1;
+		}
+	}
+	j_path_key(p, sizeof(p), path, key);
+	return j_fail(e, p, "\"%s\" is not one of the known values", text);
+}
+
 int j_hex(json_object *obj, const char *key, bool required, uint8_t *ret, size_t min_bytes,
 	  size_t max_bytes, size_t *ret_len, const char *path, struct jerr *e)
 {
@@ -349,12 +367,26 @@ static int settings_windows(json_object *root, struct ykt_device_settings *s, st
 	return r < 0 ? r : 0;
 }
 
+/* a declared disruption: in the order of enum ykt_degraded */
+static const char *const degraded_names[] = { "none", "free_exit", "relaxed_time", NULL };
+
+static int settings_degraded(json_object *root, struct ykt_device_settings *s, struct jerr *e)
+{
+	int v = 0, r = j_choice(root, "degraded", degraded_names, &v, "", e);
+
+	if (r > 0) {
+		s->has_degraded = true;
+		s->degraded = (enum ykt_degraded)v;
+	}
+	return r < 0 ? r : 0;
+}
+
 int params_parse_settings(json_object *root, struct ykt_device_settings **ret, uint64_t *ret_n,
 			  struct jerr *e)
 {
 	static const char *const keys[] = {
-		"line",	     "station",	      "operator",	   "vehicle",
-		"direction", "grey_window_s", "clock_tolerance_s", NULL
+		"line",		 "station",	      "operator", "vehicle", "direction",
+		"grey_window_s", "clock_tolerance_s", "degraded", NULL
 	};
 	struct ykt_device_settings *s = calloc(1, sizeof(*s));
 	int r;
@@ -366,6 +398,8 @@ int params_parse_settings(json_object *root, struct ykt_device_settings **ret, u
 		r = settings_text(root, s, e);
 	if (r == 0)
 		r = settings_windows(root, s, e);
+	if (r == 0)
+		r = settings_degraded(root, s, e);
 	if (r < 0) {
 		free(s);
 		return r;

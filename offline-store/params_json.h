@@ -40,6 +40,10 @@ int j_string(json_object *obj, const char *key, bool required, char *ret, size_t
 /* Hex digits for min_bytes..max_bytes bytes; *ret_len gets the count. */
 int j_hex(json_object *obj, const char *key, bool required, uint8_t *ret, size_t min_bytes,
 	  size_t max_bytes, size_t *ret_len, const char *path, struct jerr *e);
+/* One of names (NULL-terminated) as a string; its index in *ret.  Never
+ * required. */
+int j_choice(json_object *obj, const char *key, const char *const *names, int *ret,
+	     const char *path, struct jerr *e);
 /* Exactly 4 hex digits as a 16-bit code (line, station). */
 int j_code16(json_object *obj, const char *key, bool required, uint16_t *ret, const char *path,
 	     struct jerr *e);

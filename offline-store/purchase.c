@@ -67,6 +67,8 @@ static void intent_normalise(struct ykt_purchase_record *row)
 	row->balance_after_fen = -1;
 	if (!row->has_capp_1e)
 		memset(row->capp_1e, 0, sizeof(row->capp_1e));
+	if (!row->has_capp_1a)
+		memset(row->capp_1a, 0, sizeof(row->capp_1a));
 	if (row->created_ms == 0)
 		row->created_ms = store_now_ms();
 }
@@ -359,8 +361,9 @@ int store_purchase_foreach(struct ykt_store *store,
 	return r;
 }
 
-int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
-			     struct ykt_purchase_record *ret)
+/* The record a card-and-time query names, read whole; -ENOENT for none. */
+static int find_one(struct ykt_store *store, enum store_stmt which, const char *card_serial,
+		    int64_t since_unix_s, struct ykt_purchase_record *ret)
 {
 	sqlite3_stmt *stmt;
 	int64_t record_no = 0;
@@ -368,7 +371,7 @@ int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, i
 
 	if (!store || !card_serial || !ret)
 		return -EINVAL;
-	stmt = store->stmt[STMT_PURCHASE_FIND_GREY];
+	stmt = store->stmt[which];
 	sqlite3_bind_text(stmt, 1, card_serial, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, since_unix_s);
 	rc = sqlite3_step(stmt);
@@ -378,7 +381,7 @@ int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, i
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	if (rc != SQLITE_ROW)
-		return store_sqlite_error(store->db, rc, "find grey record", NULL, 0);
+		return store_sqlite_error(store->db, rc, "find a record of the card", NULL, 0);
 	return store_purchase_get(store, record_no, ret);
 }
 
@@ -403,4 +406,16 @@ int store_purchase_find_atc(struct ykt_store *store, const char *card_serial, ui
 	if (rc != SQLITE_ROW)
 		return store_sqlite_error(store->db, rc, "find record by ATC", NULL, 0);
 	return store_purchase_get(store, record_no, ret);
+}
+
+int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
+			     struct ykt_purchase_record *ret)
+{
+	return find_one(store, STMT_PURCHASE_FIND_GREY, card_serial, since_unix_s, ret);
+}
+
+int store_purchase_find_last(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
+			     struct ykt_purchase_record *ret)
+{
+	return find_one(store, STMT_PURCHASE_FIND_LAST, card_serial, since_unix_s, ret);
 }

@@ -99,6 +99,8 @@ static const char *txn_invalid(const struct ykt_purchase_record *rec)
 		return "psam_terminal_no is not 12 digits";
 	if (rec->has_capp_1e && rec->trans_type != 0x09)
 		return "a 0x1E record without a compound purchase";
+	if (rec->has_capp_1a && (rec->trans_type != 0x09 || rec->capp_1a[0] != 0x27))
+		return "a 0x1A record without a compound purchase, or not a 27xx record";
 	if (rec->created_ms < 0)
 		return "created_ms is negative";
 	return time_invalid(rec);

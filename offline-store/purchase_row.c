@@ -65,6 +65,7 @@ enum col_kind {
 	X(station, COL_TEXT, NO_FLAG)                                                              \
 	X(operator_code, COL_TEXT, NO_FLAG)                                                        \
 	X(capp_1e, COL_BLOB, REC_OFF(has_capp_1e))                                                 \
+	X(capp_1a, COL_BLOB, REC_OFF(has_capp_1a))                                                 \
 	X(created_ms, COL_I64, NO_FLAG)
 
 struct purchase_col {

@@ -67,6 +67,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 				   " AND init_atc = ?2 AND state <> 3",
 	[STMT_PURCHASE_FLAG] = "UPDATE purchase SET flags = flags | ?2, updated_ms = ?3"
 			       " WHERE record_no = ?1",
+	/* served by the index on txn_unix_s: only the window's records */
+	[STMT_PURCHASE_FIND_LAST] = "SELECT record_no FROM purchase WHERE txn_unix_s >= ?2"
+				    " AND card_serial = ?1 AND state = 1"
+				    " ORDER BY txn_unix_s DESC, record_no DESC LIMIT 1",
 	[STMT_LAST_TXN_TIME] = "SELECT max((SELECT coalesce(max(txn_unix_s), 0) FROM purchase),"
 			       " (SELECT coalesce(max(txn_unix_s), 0) FROM qr))",
 	[STMT_COUNTS] = "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0),"

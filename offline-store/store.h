@@ -51,6 +51,16 @@ enum store_mac2_status {
 /* was grey once: torn, then recovered or voided (the platform hears of
  * a voided one too) */
 #define STORE_FLAG_WAS_GREY	  0x0008u
+/* How the fare rules priced the purchase (docs/fares.md), set at the
+ * intent; bits 8-15; bits 0-7 are the store's, recovery's and the PSAM's */
+#define STORE_FLAG_TRANSFER	  0x0100u /* a transfer discount applied */
+#define STORE_FLAG_REPEAT	  0x0200u /* a repeat tap within the window, charged */
+#define STORE_FLAG_UNFINISHED	  0x0400u /* charges an earlier trip left open (no exit / tap-off) */
+#define STORE_FLAG_OVERSTAY	  0x0800u /* the metro ride-time surcharge */
+#define STORE_FLAG_DEGRADED	  0x1000u /* a declared disruption changed the fare */
+#define STORE_FLAG_FREE_RIDE	  0x2000u /* free ride of the day, or the daily cap reached */
+#define STORE_FLAG_NO_ENTRY	  0x4000u /* metro exit without an entry, charged by rule */
+#define STORE_FLAG_WRONG_STATION  0x8000u /* metro exit, entered where this table has no fare */
 
 #define STORE_CARD_SERIAL_LEN 20 /* canonical card number: 20 hex digits */
 
@@ -99,6 +109,10 @@ struct ykt_purchase_record {
 	/* the 0x1E record written by a compound purchase (exact bytes) */
 	bool has_capp_1e;
 	uint8_t capp_1e[48];
+	/* the 0x1A record (2701 metro, 2702 bus) written with it: entry or
+	 * boarding, exit or alighting (schema 4) */
+	bool has_capp_1a;
+	uint8_t capp_1a[128];
 
 	int64_t created_ms; /* wall clock when the intent was written */
 };
@@ -246,6 +260,12 @@ int store_purchase_find_grey(struct ykt_store *store, const char *card_serial, i
  * INIT ATC was never debited for it. -ENOENT when there is none. */
 int store_purchase_find_atc(struct ykt_store *store, const char *card_serial, uint16_t init_atc,
 			    struct ykt_purchase_record *ret);
+/* The newest complete purchase of this card (canonical serial) whose
+ * transaction time is at or after since_unix_s: the repeat-tap check of a
+ * card that carries no history of its own (simple purchases write no 0x1E
+ * record).  -ENOENT when there is none. */
+int store_purchase_find_last(struct ykt_store *store, const char *card_serial, int64_t since_unix_s,
+			     struct ykt_purchase_record *ret);
 
 /* Latest transaction time stored, purchase or QR code (Unix seconds), 0 if
  * none. */

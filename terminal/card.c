@@ -54,17 +54,6 @@ enum {
 	R18_DATETIME = 16, /* date(4) ‖ time(3), BCD */
 };
 
-/* 0x1A record header (§2.5) */
-enum {
-	R1A_ID = 0,
-	R1A_LENGTH = 2, /* bytes after this one: 7D */
-	R1A_VALID = 3,
-	R1A_KIND = 4,
-	R1A_LOCKED = 5,
-	R1A_SERIAL = 6,
-	R1A_STATE = 14,
-};
-
 /* 0x1E record (§2.6) */
 enum {
 	R1E_TYPE = 0,
@@ -79,6 +68,51 @@ enum {
 	R1E_CITY = 32,
 	R1E_INSTITUTION = 34,
 };
+
+/* 0x1A header, common to 2701..2712 (§2.5) */
+enum {
+	R1A_ID = 0,
+	R1A_LEN_BYTE = 2,
+	R1A_VALID = 3,
+	R1A_FLAG = 4,
+	R1A_LOCK = 5,
+	R1A_FLOW = 6,
+	R1A_STATE = 14,
+	R1A_BODY_LEN = 0x7D, /* the bytes after the length byte */
+};
+
+/* 2701 metro: entry and exit side by side */
+enum {
+	M_IN_CITY = 15,
+	M_OUT_CITY = 17,
+	M_IN_INST = 19,
+	M_OUT_INST = 27,
+	M_IN_STATION = 35, /* 8 bytes: 00 x 6 ‖ station code */
+	M_OUT_STATION = 43,
+	M_IN_DEVICE = 51, /* 8 bytes: 00 00 ‖ PSAM terminal number */
+	M_OUT_DEVICE = 59,
+	M_IN_TIME = 67,
+	M_OUT_TIME = 74,
+	M_IN_LINE = 85,
+	M_OUT_LINE = 86,
+	M_IN_AMOUNT = 87,
+	M_IN_BALANCE = 91,
+	M_OUT_AMOUNT = 95,
+};
+
+/* 2702 bus: one block per side, at these bases */
+enum {
+	B_IN = 15,
+	B_OUT = 58,
+	B_MARKED = 53,
+	B_DIRECTION = 57,
+	B_AMOUNT = 96,
+	B_MILEAGE = 100,
+};
+
+/* offsets inside a 2702 side; the boarding side has no direction byte */
+enum { BS_CITY = 0, BS_INST = 2, BS_OPERATOR = 10, BS_LINE = 12, BS_STOP = 14, BS_VEHICLE = 15 };
+enum { BS_TERMINAL = 23, BS_TIME = 31 };
 
 void card_cmd_select_ppse(struct apdu *a)
 {
@@ -130,6 +164,23 @@ void card_cmd_get_trans_prove(struct apdu *a, uint8_t buf[2], uint8_t trans_type
 {
 	ykt_put_be16(buf, atc);
 	*a = (struct apdu){ 0x80, 0x5A, 0x00, trans_type, buf, 2, 8 };
+}
+
+void card_cmd_update_capp_1a(struct apdu *a, const uint8_t rec[CARD_REC1A_LEN])
+{
+	/* P2 = SFI 1A << 3; the record is named by the ID inside the data */
+	*a = (struct apdu){ 0x80, 0xDC, 0x00, CARD_SFI_PROCESS << 3, rec, CARD_REC1A_LEN, -1 };
+}
+
+void card_cmd_get_challenge(struct apdu *a)
+{
+	*a = (struct apdu){ 0x00, 0x84, 0x00, 0x00, NULL, 0, 4 };
+}
+
+void card_cmd_app_block(struct apdu *a, bool permanent, const uint8_t mac[4])
+{
+	/* CLA 84: secure messaging (a MAC); P1 00 = DES MAC (TU) */
+	*a = (struct apdu){ 0x84, 0x1E, 0x00, permanent ? 0x01 : 0x00, mac, 4, -1 };
 }
 
 static int ppse_entry_aid(const struct tlv *entry, uint8_t ret_aid[16], size_t *ret_aid_len)
@@ -276,14 +327,14 @@ int card_parse_rec1a_header(const uint8_t *raw, size_t len, struct card_rec1a_he
 	struct card_rec1a_header h;
 
 	if (len != CARD_REC1A_LEN || raw[R1A_ID] != 0x27 || raw[R1A_ID + 1] < 0x01 ||
-	    raw[R1A_ID + 1] > 0x12 || raw[R1A_LENGTH] != CARD_REC1A_LEN - 3 ||
-	    !ykt_bcd_valid(raw + R1A_SERIAL, 8))
+	    raw[R1A_ID + 1] > 0x12 || raw[R1A_LEN_BYTE] != CARD_REC1A_LEN - 3 ||
+	    !ykt_bcd_valid(raw + R1A_FLOW, 8))
 		return YKT_E_CARD_FORMAT;
 	h.id_low = raw[R1A_ID + 1];
 	h.app_valid = raw[R1A_VALID];
-	h.interconnect_kind = raw[R1A_KIND];
-	h.locked = raw[R1A_LOCKED];
-	memcpy(h.serial, raw + R1A_SERIAL, 8);
+	h.interconnect_kind = raw[R1A_FLAG];
+	h.locked = raw[R1A_LOCK];
+	memcpy(h.serial, raw + R1A_FLOW, 8);
 	h.state = raw[R1A_STATE];
 	*ret = h;
 	return 0;
@@ -327,5 +378,154 @@ int card_parse_rec1e(const uint8_t *raw, size_t len, struct card_rec1e *ret)
 	if (r.type != 0 && ykt_cst_from_bcd7(r.datetime, &t) < 0)
 		return YKT_E_CARD_FORMAT;
 	*ret = r;
+	return 0;
+}
+
+/* ---- 0x1A trip records ---- */
+
+static void get_time(const uint8_t *raw, struct card_trip_end *e)
+{
+	struct ykt_cst t;
+
+	memcpy(e->datetime, raw, 7);
+	e->has_time = ykt_cst_from_bcd7(raw, &t) == 0;
+}
+
+static void build_metro(const struct card_trip *trip, uint8_t *out)
+{
+	const struct card_trip_end *in = &trip->in, *o = &trip->out;
+
+	memcpy(out + M_IN_CITY, in->city, 2);
+	memcpy(out + M_OUT_CITY, o->city, 2);
+	memcpy(out + M_IN_INST, in->institution, 8);
+	memcpy(out + M_OUT_INST, o->institution, 8);
+	ykt_put_be16(out + M_IN_STATION + 6, in->station);
+	ykt_put_be16(out + M_OUT_STATION + 6, o->station);
+	memcpy(out + M_IN_DEVICE + 2, in->terminal_no, 6);
+	memcpy(out + M_OUT_DEVICE + 2, o->terminal_no, 6);
+	memcpy(out + M_IN_TIME, in->datetime, 7);
+	memcpy(out + M_OUT_TIME, o->datetime, 7);
+	out[M_IN_LINE] = (uint8_t)in->line;
+	out[M_OUT_LINE] = (uint8_t)o->line;
+	ykt_put_be32(out + M_IN_AMOUNT, trip->in_amount_fen);
+	ykt_put_be32(out + M_IN_BALANCE, trip->in_balance_fen);
+	ykt_put_be32(out + M_OUT_AMOUNT, trip->amount_fen);
+}
+
+static void build_bus_side(const struct card_trip_end *e, uint8_t *side)
+{
+	memcpy(side + BS_CITY, e->city, 2);
+	memcpy(side + BS_INST, e->institution, 8);
+	ykt_put_be16(side + BS_OPERATOR, e->operator_code);
+	ykt_put_be16(side + BS_LINE, e->line);
+	side[BS_STOP] = (uint8_t)e->station;
+	memcpy(side + BS_VEHICLE, e->vehicle, 8);
+	memcpy(side + BS_TERMINAL + 2, e->terminal_no, 6);
+	memcpy(side + BS_TIME, e->datetime, 7);
+}
+
+static void build_bus(const struct card_trip *trip, uint8_t *out)
+{
+	build_bus_side(&trip->in, out + B_IN);
+	ykt_put_be32(out + B_MARKED, trip->marked_fen);
+	out[B_DIRECTION] = trip->direction;
+	build_bus_side(&trip->out, out + B_OUT);
+	ykt_put_be32(out + B_AMOUNT, trip->amount_fen);
+	ykt_put_be16(out + B_MILEAGE, trip->mileage);
+}
+
+void card_build_trip(const struct card_trip *trip, uint8_t out[CARD_REC1A_LEN])
+{
+	memset(out, 0, CARD_REC1A_LEN);
+	out[R1A_ID] = 0x27;
+	out[R1A_ID + 1] = trip->record;
+	out[R1A_LEN_BYTE] = R1A_BODY_LEN;
+	out[R1A_VALID] = 0x01;
+	out[R1A_FLAG] = trip->flag;
+	out[R1A_LOCK] = trip->locked;
+	memcpy(out + R1A_FLOW, trip->flow, 8);
+	out[R1A_STATE] = trip->state;
+	if (trip->record == CARD_REC1A_BUS)
+		build_bus(trip, out);
+	else
+		build_metro(trip, out);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void parse_metro_station(const uint8_t *raw, struct card_trip_end *e)
+{
+	/* this validator writes 00 x 6 ‖ code; other cities write their own
+	 * station numbering, which this table cannot name */
+	e->station_known = all_zero(raw, 6);
+	e->station = ykt_be16(raw + 6);
+}
+
+static void parse_metro(const uint8_t *raw, struct card_trip *t)
+{
+	memcpy(t->in.city, raw + M_IN_CITY, 2);
+	memcpy(t->out.city, raw + M_OUT_CITY, 2);
+	memcpy(t->in.institution, raw + M_IN_INST, 8);
+	memcpy(t->out.institution, raw + M_OUT_INST, 8);
+	parse_metro_station(raw + M_IN_STATION, &t->in);
+	parse_metro_station(raw + M_OUT_STATION, &t->out);
+	memcpy(t->in.terminal_no, raw + M_IN_DEVICE + 2, 6);
+	memcpy(t->out.terminal_no, raw + M_OUT_DEVICE + 2, 6);
+	get_time(raw + M_IN_TIME, &t->in);
+	get_time(raw + M_OUT_TIME, &t->out);
+	t->in.line = raw[M_IN_LINE];
+	t->out.line = raw[M_OUT_LINE];
+	t->in_amount_fen = ykt_be32(raw + M_IN_AMOUNT);
+	t->in_balance_fen = ykt_be32(raw + M_IN_BALANCE);
+	t->amount_fen = ykt_be32(raw + M_OUT_AMOUNT);
+}
+
+static void parse_bus_side(const uint8_t *side, struct card_trip_end *e)
+{
+	memcpy(e->city, side + BS_CITY, 2);
+	memcpy(e->institution, side + BS_INST, 8);
+	e->operator_code = ykt_be16(side + BS_OPERATOR);
+	e->line = ykt_be16(side + BS_LINE);
+	e->station = side[BS_STOP];
+	e->station_known = side[BS_STOP] != 0; /* stops are numbered from 1 */
+	memcpy(e->vehicle, side + BS_VEHICLE, 8);
+	memcpy(e->terminal_no, side + BS_TERMINAL + 2, 6);
+	get_time(side + BS_TIME, e);
+}
+
+static void parse_bus(const uint8_t *raw, struct card_trip *t)
+{
+	parse_bus_side(raw + B_IN, &t->in);
+	t->marked_fen = ykt_be32(raw + B_MARKED);
+	t->direction = raw[B_DIRECTION];
+	parse_bus_side(raw + B_OUT, &t->out);
+	t->amount_fen = ykt_be32(raw + B_AMOUNT);
+	t->mileage = ykt_be16(raw + B_MILEAGE);
+}
+
+int card_parse_trip(const uint8_t *raw, size_t len, uint8_t record, struct card_trip *ret)
+{
+	struct card_trip t;
+
+	if (len != CARD_REC1A_LEN || raw[R1A_ID] != 0x27 || raw[R1A_ID + 1] != record ||
+	    raw[R1A_LEN_BYTE] != R1A_BODY_LEN)
+		return YKT_E_CARD_FORMAT;
+	memset(&t, 0, sizeof(t));
+	t.record = record;
+	t.flag = raw[R1A_FLAG];
+	t.locked = raw[R1A_LOCK];
+	memcpy(t.flow, raw + R1A_FLOW, 8);
+	t.state = raw[R1A_STATE];
+	if (record == CARD_REC1A_BUS)
+		parse_bus(raw, &t);
+	else
+		parse_metro(raw, &t);
+	*ret = t;
 	return 0;
 }

@@ -29,6 +29,15 @@ extern const uint8_t tunion_ep_aid[TUNION_AID_LEN]; /* A000000632010105 */
 #define CARD_REC1A_LEN	128
 #define CARD_REC1E_LEN	48
 
+/* 0x1A records by number (READ RECORD P1) and ID (reference/jtt978.md §2.5) */
+#define CARD_REC1A_METRO 1 /* 2701: metro / rail entry and exit */
+#define CARD_REC1A_BUS	 2 /* 2702: bus / trolleybus boarding and alighting */
+
+/* 0x1E record types (§2.6) the validator writes */
+#define REC1E_EP_ENTRY	0x03 /* EP entry / boarding */
+#define REC1E_EP_EXIT	0x04 /* EP exit / alighting */
+#define REC1E_EP_SINGLE 0x06 /* EP single purchase (flat fare) */
+
 /* Transaction types (8050 P1 / TAC type byte) */
 #define TRANS_PURCHASE 0x06
 #define TRANS_CAPP     0x09
@@ -73,6 +82,47 @@ struct card_rec1e {
 	uint8_t acquirer_institution[8];
 };
 
+/* The state of a trip in a 0x1A record (byte 14) */
+enum card_trip_state {
+	CARD_TRIP_NONE = 0x00, /* initial: never used */
+	CARD_TRIP_IN = 0x01,   /* entered / boarded, no exit yet */
+	CARD_TRIP_OUT = 0x02,  /* exited / alighted */
+};
+
+/* One end of a trip: where and when the card went in or out. */
+struct card_trip_end {
+	uint8_t city[2];	/* BCD */
+	uint8_t institution[8]; /* acquirer institution */
+	uint16_t station;	/* metro: station code; bus: stop number on the line (1..255) */
+	bool station_known;	/* false: a station field this validator did not write */
+	uint8_t terminal_no[6]; /* PSAM terminal number */
+	uint8_t datetime[7];	/* YYYYMMDDhhmmss BCD */
+	bool has_time;		/* datetime is a real date and time */
+	uint16_t line;		/* metro: one byte on the card */
+	uint16_t operator_code; /* bus */
+	uint8_t vehicle[8];	/* bus, ASCII */
+};
+
+/*
+ * A 0x1A public-transport process record, 2701 (metro) or 2702 (bus), as
+ * the offset tables of reference/jtt978.md §2.5 lay it out.  Parsing is
+ * strict on what the validator relies on (ID, length, state, the BCD times
+ * of the ends the state says exist) and keeps the rest as read.
+ */
+struct card_trip {
+	uint8_t record;	 /* CARD_REC1A_METRO or CARD_REC1A_BUS */
+	uint8_t flag;	 /* byte 4: 1 = segment / compound charging */
+	uint8_t locked;	 /* byte 5 */
+	uint8_t flow[8]; /* BCD transaction flow number */
+	uint8_t state;	 /* enum card_trip_state */
+	struct card_trip_end in, out;
+	uint32_t in_amount_fen, in_balance_fen; /* 2701: at entry */
+	uint32_t amount_fen;			/* the trip's fare, written at the exit */
+	uint32_t marked_fen;			/* 2702: 标注金额, charged when no tap-off */
+	uint8_t direction;			/* 2702: AB up, BA down */
+	uint16_t mileage;			/* 2702 */
+};
+
 /* Builders fill *a; data buffers passed in must outlive the APDU. */
 void card_cmd_select_ppse(struct apdu *a);
 void card_cmd_select_aid(struct apdu *a, const uint8_t *aid, size_t aid_len);
@@ -84,6 +134,13 @@ void card_cmd_update_capp_1e(struct apdu *a, const uint8_t rec[CARD_REC1E_LEN]);
 void card_cmd_debit(struct apdu *a, uint8_t buf[15], uint32_t terminal_serial,
 		    const uint8_t datetime[7], const uint8_t mac1[4]);
 void card_cmd_get_trans_prove(struct apdu *a, uint8_t buf[2], uint8_t trans_type, uint16_t atc);
+/* UPDATE CAPP DATA CACHE of a 0x1A record (128 bytes with its header):
+ * P1 00, P2 D0 (jtt978.md §3, TU's form). */
+void card_cmd_update_capp_1a(struct apdu *a, const uint8_t rec[CARD_REC1A_LEN]);
+/* GET CHALLENGE, 4 bytes */
+void card_cmd_get_challenge(struct apdu *a);
+/* APPLICATION BLOCK 841E 00 P2 04 + MAC: P2 00 temporary, 01 permanent */
+void card_cmd_app_block(struct apdu *a, bool permanent, const uint8_t mac[4]);
 
 /* Parsers: 0, or YKT_E_CARD_FORMAT (or -ENOENT where said). */
 /* The first PPSE directory entry whose AID starts with the T-Union EP AID;
@@ -126,5 +183,14 @@ int card_parse_rec1a_header(const uint8_t *raw, size_t len, struct card_rec1a_he
 
 void card_build_rec1e(const struct card_rec1e *rec, uint8_t out[CARD_REC1E_LEN]);
 int card_parse_rec1e(const uint8_t *raw, size_t len, struct card_rec1e *ret);
+
+/* 2701 / 2702 records: the builder writes the whole 128 bytes (header,
+ * ID 27xx, length 7D, valid flag 01); the parser refuses a record of
+ * another length, ID or length byte (YKT_E_CARD_FORMAT) and keeps the rest
+ * as read: a time that is not a real date-time has has_time false, a
+ * station field not in this validator's form has station_known false, and
+ * judging them is the fare rules' business. */
+void card_build_trip(const struct card_trip *trip, uint8_t out[CARD_REC1A_LEN]);
+int card_parse_trip(const uint8_t *raw, size_t len, uint8_t record, struct card_trip *ret);
 
 #endif

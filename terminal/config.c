@@ -8,6 +8,7 @@
 #include "reader.h"
 #include "sam.h"
 #include "scanner.h"
+#include "stop.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
 
@@ -33,6 +34,7 @@ enum key_kind {
 	K_DISPLAY,
 	K_GPIO,
 	K_GPIO_LINE,
+	K_STOPS,
 	K_PATH,
 	K_SCANNER,
 };
@@ -50,6 +52,9 @@ struct config_key {
 
 static const char *const mode_choices[] = { "simple", "compound", NULL };
 static const char *const select_choices[] = { "ppse", "direct", NULL };
+/* in the order of enum fare_gate and enum ykt_degraded */
+static const char *const gate_choices[] = { "both", "entry", "exit", NULL };
+static const char *const degraded_choices[] = { "none", "free-exit", "relaxed-time", NULL };
 
 static const struct config_key config_keys[] = {
 	{ "device", "id", K_STRING, OFF(device_id), 1, 0, NULL, true },
@@ -60,6 +65,7 @@ static const struct config_key config_keys[] = {
 	{ "device", "operator", K_HEX16, OFF(operator_code), 0, 0, NULL, false },
 	{ "device", "direction", K_STRING, OFF(direction), 0, 0, NULL, false },
 	{ "device", "vehicle", K_STRING, OFF(vehicle), 0, 0, NULL, false },
+	{ "device", "gate", K_ENUM, OFF(gate), 0, 0, gate_choices, false },
 	{ "device", "acquirer_city", K_BCD, OFF(acquirer_city), 0, 0, NULL, true },
 	{ "device", "acquirer_institution", K_HEX, OFF(acquirer_institution), 0, 0, NULL, true },
 	{ "hardware", "reader", K_READER, OFF(reader_uri), 0, 0, NULL, true },
@@ -74,6 +80,7 @@ static const struct config_key config_keys[] = {
 	{ "psam", "local_df", K_HEX16, OFF(local_df), 0, 0, NULL, false },
 	{ "hardware", "display", K_DISPLAY, OFF(display_uri), 0, 0, NULL, false },
 	{ "hardware", "gpio", K_GPIO, OFF(gpio_uri), 0, 0, NULL, false },
+	{ "hardware", "stops", K_STOPS, OFF(stops_uri), 0, 0, NULL, false },
 	{ "outputs", "buzzer", K_GPIO_LINE, OFF(buzzer), 0, 0, NULL, false },
 	{ "outputs", "green_led", K_GPIO_LINE, OFF(green_led), 0, 0, NULL, false },
 	{ "outputs", "red_led", K_GPIO_LINE, OFF(red_led), 0, 0, NULL, false },
@@ -124,6 +131,9 @@ static const struct config_key config_keys[] = {
 	{ "uplink", "backoff_min_ms", K_INT, OFF(uplink.backoff_min_ms), 10, 600000, NULL, false },
 	{ "uplink", "backoff_max_s", K_INT, OFF(uplink.backoff_max_s), 1, 86400, NULL, false },
 	{ "uplink", "busy_timeout_ms", K_INT, OFF(uplink.busy_timeout_ms), 1, 60000, NULL, false },
+	{ "purchase", "lock_blacklisted", K_BOOL, OFF(lock_blacklisted), 0, 0, NULL, false },
+	{ "purchase", "lock_permanent", K_BOOL, OFF(lock_permanent), 0, 0, NULL, false },
+	{ "purchase", "degraded", K_ENUM, OFF(degraded), 0, 0, degraded_choices, false },
 };
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -161,6 +171,8 @@ static void config_defaults(struct ykt_config *c)
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", YKT_DEFAULT_STATE_DIR);
 	snprintf(c->display_uri, sizeof(c->display_uri), "none");
 	snprintf(c->gpio_uri, sizeof(c->gpio_uri), "none");
+	snprintf(c->stops_uri, sizeof(c->stops_uri), "none");
+	c->lock_blacklisted = true;
 	c->display_hold_ms = 3000;
 	c->display_low_balance_fen = 500;
 	c->min_free_bytes = 16u << 20;
@@ -216,13 +228,17 @@ static int set_int(const struct config_key *k, void *field, const char *value, c
 
 static int set_enum(const struct config_key *k, void *field, const char *value, char *err, size_t n)
 {
+	size_t used;
+
 	for (int i = 0; k->choices[i]; i++) {
 		if (strcmp(value, k->choices[i]) == 0) {
 			*(int *)field = i;
 			return 0;
 		}
 	}
-	snprintf(err, n, "'%s' is not one of: %s, %s", value, k->choices[0], k->choices[1]);
+	used = (size_t)snprintf(err, n, "'%s' is not one of: %s", value, k->choices[0]);
+	for (int i = 1; k->choices[i] && used < n; i++)
+		used += (size_t)snprintf(err + used, n - used, ", %s", k->choices[i]);
 	return -EINVAL;
 }
 
@@ -276,6 +292,9 @@ static int set_clock(const struct config_parse *p, const struct config_key *k, c
 	return -EINVAL;
 }
 
+static int set_string(const struct config_key *k, char *field, const char *value, char *err,
+		      size_t n);
+
 static int set_uri(const struct config_parse *p, const struct config_key *k, char *field,
 		   const char *value, char *err, size_t n)
 {
@@ -303,6 +322,15 @@ static int set_uri(const struct config_parse *p, const struct config_key *k, cha
 		snprintf(err, n, "unknown output driver in '%s' (this build has: none, %s)", value,
 			 ykt_gpio_schemes());
 		return -EINVAL;
+	}
+	if (k->kind == K_STOPS) {
+		/* device nodes (keys:, nmea:) are absolute; sim: names no file */
+		if (strcmp(value, "none") != 0 && !ykt_stop_scheme_known(value)) {
+			snprintf(err, n, "unknown stop source in '%s' (this build has: none, %s)",
+				 value, ykt_stop_schemes());
+			return -EINVAL;
+		}
+		return set_string(k, field, value, err, n);
 	}
 	if (k->kind == K_DISPLAY || k->kind == K_GPIO) {
 		/* png:shots → png:<config dir>/shots, like sim: files */

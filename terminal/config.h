@@ -56,6 +56,7 @@ struct ykt_config {
 	uint16_t line, station, operator_code;
 	char direction[9];
 	char vehicle[17];
+	int gate; /* metro gate role: 0 both (the card decides), 1 entry, 2 exit */
 	uint8_t acquirer_city[2];
 	uint8_t acquirer_institution[8];
 
@@ -67,6 +68,7 @@ struct ykt_config {
 	char display_uri[CONFIG_URI_MAX]; /* ui/display.h; "none" */
 	char gpio_uri[CONFIG_URI_MAX];	  /* drivers/gpio.h; "none" */
 	char scanner_uri[CONFIG_URI_MAX]; /* QR code scanner; "" when there is none */
+	char stops_uri[CONFIG_URI_MAX];	  /* drivers/stop.h; "none" */
 	bool realtime; /* not a file key: `ykt run --realtime` (simulators keep real time) */
 
 	/* [psam]: which slot (1-4) serves which card family */
@@ -120,6 +122,9 @@ struct ykt_config {
 	 * type (field 8) pays */
 	uint8_t qr_card_type[256];
 	struct ykt_uplink_config uplink;
+	bool lock_blacklisted; /* APPLICATION BLOCK on a blacklist hit */
+	bool lock_permanent;   /* ... permanent (P2 01) rather than temporary */
+	int degraded; /* declared disruption (enum ykt_degraded); a device-settings package wins */
 };
 
 /* Load and check path. On error returns YKT_E_CONFIG (or -errno when the

@@ -306,3 +306,34 @@ int psam_verify_mac2(struct ykt_psam *p, const uint8_t mac2[4])
 		p->ready = false; /* no answer or garbage: restart before trusting it */
 	return rc;
 }
+
+int psam_block_mac(struct ykt_psam *p, const uint8_t app_serial_low8[8], const uint8_t issuer_id[8],
+		   const uint8_t challenge[4], bool permanent, uint8_t ret_mac[4])
+{
+	uint8_t factor[16], data[16] = { 0 };
+	struct apdu div = { 0x80, 0x1A, 0x45, 0x02, factor, sizeof(factor), -1 };
+	struct apdu mac = { 0x80, 0xFA, 0x05, 0x00, data, sizeof(data), -1 };
+	const uint8_t header[8] = { 0x84, 0x1E, 0x00, permanent ? 0x01 : 0x00,
+				    0x04, 0x80, 0x00, 0x00 };
+	struct rapdu r;
+	int rc;
+
+	if (!p->ready)
+		return YKT_E_SAM_NOT_READY;
+	if (p->mac1_busy)
+		return -EBUSY;
+	/* lowest level first: the card, then its issuer */
+	memcpy(factor, app_serial_low8, 8);
+	memcpy(factor + 8, issuer_id, 8);
+	memcpy(data, challenge, 4); /* IV = challenge ‖ 00 x 4 */
+	memcpy(data + 8, header, 8);
+	rc = psam_exchange(p, &div, &r);
+	if (rc == 0)
+		rc = psam_exchange(p, &mac, &r);
+	if (rc == 0 && r.len != 4)
+		rc = YKT_E_SAM_FORMAT;
+	if (rc < 0)
+		return rc;
+	memcpy(ret_mac, r.data, 4);
+	return 0;
+}

@@ -78,6 +78,17 @@ bool psam_mac1_predicted(const struct ykt_psam *psam, uint32_t *ret_serial);
  * when it does not. */
 int psam_verify_mac2(struct ykt_psam *psam, const uint8_t mac2[4]);
 
+/* The MAC of APPLICATION BLOCK for one card (jtt978.md §4.5): 801A 45 02
+ * diversifies the maintenance key with the card factor (file 0x15 bytes
+ * 12..19) then the issuer's (bytes 0..7); 80FA 05 00 computes the MAC over
+ * the header 841E 00 P2 04 (P2 01 when permanent) padded 80 00 00, with IV
+ * = the card's challenge ‖ 00 x 4.  The validator holds no key: the MAC
+ * comes from the PSAM.  Not while a MAC1 is in flight.  YKT_E_SAM_SW when
+ * the PSAM refuses (psam_last_sw() says why), YKT_E_SAM_NOT_READY. */
+int psam_block_mac(struct ykt_psam *psam, const uint8_t app_serial_low8[8],
+		   const uint8_t issuer_id[8], const uint8_t challenge[4], bool permanent,
+		   uint8_t ret_mac[4]);
+
 /* status word of the last PSAM answer, for logs */
 uint16_t psam_last_sw(const struct ykt_psam *psam);
 

@@ -6,6 +6,7 @@
 #include "cardno.h"
 #include "clock.h"
 #include "config.h"
+#include "fare.h"
 #include "log.h"
 #include "params.h"
 #include "qr.h"
@@ -33,6 +34,7 @@ struct qr_scan {
 	size_t len;
 	struct qr_code code;
 	int64_t now_s;
+	struct ykt_params_snapshot *snap; /* the parameters in force for this scan */
 	struct tap_result *res;
 };
 
@@ -110,18 +112,44 @@ static void scan_end(struct qr_scan *s, enum tap_outcome outcome, int err)
 	s->res->err = err;
 }
 
-/* The flat fare at the discount of the card type the account maps to. */
+/* The fare rules in force (docs/fares.md) for the card type the account
+ * type maps to ([qr_account_types]): the flat fare of the fare table (or
+ * [purchase] fare_fen) at the card-type rule's percent (or
+ * [charge_percent]).  A local code (version 81) gets local-only discounts,
+ * an interconnect one (80) as an out-of-town card.  Codes carry no trip on
+ * a card: under a metro or segmented-bus table they are not served.
+ * 0 go on; 1 the scan ends here (outcome set); -EPERM the card-type rule
+ * refuses the type. */
 static int scan_fare(struct qr_scan *s)
 {
+	const struct ykt_config *cfg = s->cfg;
+	const struct ykt_device_settings *ds = ykt_params_device_settings(s->snap);
+	uint16_t line = ds && ds->has_line ? ds->line : cfg->line;
+	struct fare_setup setup = { .table = ykt_params_fare_table(s->snap),
+				    .rules = ykt_params_card_rules(s->snap),
+				    .config_fare_fen = cfg->fare_fen,
+				    .config_percent = cfg->charge_percent,
+				    .max_fare_fen = cfg->max_fare_fen };
 	struct tap_result *res = s->res;
-	uint8_t type = s->cfg->qr_card_type[s->code.account_type];
+	struct ykt_card_rule rule;
 
-	res->card_type = type;
-	res->nominal_fen = s->cfg->fare_fen;
-	res->amount_fen = (res->nominal_fen * s->cfg->charge_percent[type] + 50) / 100;
-	if (res->amount_fen < 0 || res->amount_fen > s->cfg->max_fare_fen)
-		return YKT_E_LIMIT;
-	return 0;
+	if (setup.table && setup.table->has_line && setup.table->line != line)
+		setup.table = NULL; /* a table for another line: as a card's tap does */
+	if (fare_mode_of(&setup) != FARE_MODE_FLAT) {
+		log_info("qr", "code refused: QR codes are served under flat fares only");
+		scan_end(s, TAP_QR_NOT_SERVED, -EOPNOTSUPP);
+		return 1;
+	}
+	res->card_type = cfg->qr_card_type[s->code.account_type];
+	fare_rule(&setup, res->card_type, s->code.version == QR_VERSION_LOCAL, &rule);
+	res->nominal_fen = setup.table ? setup.table->flat_fen : cfg->fare_fen;
+	res->amount_fen = rule.accept ? fare_percent(res->nominal_fen, rule.charge_percent) : 0;
+	if (res->amount_fen < 0 || res->amount_fen > cfg->max_fare_fen) {
+		snprintf(res->reason, sizeof(res->reason), "fare above max_fare_fen");
+		scan_end(s, TAP_OUT_OF_SERVICE, YKT_E_LIMIT);
+		return 1;
+	}
+	return rule.accept ? 0 : -EPERM;
 }
 
 static void hex_of(const uint8_t *p, size_t n, char *out, size_t cap)
@@ -255,29 +283,42 @@ static enum qr_verdict scan_verify(struct ykt_qr_tap *q, struct qr_scan *s, enum
 	};
 	struct qr_root_key roots[YKT_QR_ROOT_KEYS_MAX > CONFIG_QR_ROOTS_MAX ? YKT_QR_ROOT_KEYS_MAX
 									    : CONFIG_QR_ROOTS_MAX];
-	struct ykt_params_snapshot *snap;
 	enum qr_verdict v;
 	size_t n;
 
 	/* the very bytes of a charged code: nothing to verify again */
 	if (guard == QR_REPLAYED)
 		return QR_REPLAYED;
-	snap = ykt_params_acquire(s->env->params, s->now_s);
-	n = scan_roots(s, snap, roots);
+	n = scan_roots(s, s->snap, roots);
 	v = qr_verify(s->buf, &s->code, roots, n, &policy);
-	ykt_params_snapshot_unref(snap);
 	qr_trace(s->env, "qr-verify");
 	/* the account's repeat window counts only for a code proven its own */
 	return v == QR_OK ? guard : v;
+}
+
+/* After parse and the guard: the fare, the chain, the record. */
+static void scan_decide(struct ykt_qr_tap *q, struct qr_scan *s, enum qr_verdict guard)
+{
+	enum qr_verdict v;
+	int r = scan_fare(s);
+
+	if (r > 0)
+		return; /* not served here, or the fare is out of bounds */
+	/* the card-type rule refuses the type the account maps to */
+	v = r == -EPERM ? QR_ACCOUNT_REFUSED : scan_verify(q, s, guard);
+	if (v == QR_OK)
+		scan_charge(q, s);
+	else
+		scan_refuse(s, v);
+	qr_trace(s->env, "qr-record");
 }
 
 void ykt_qr_tap_run(struct ykt_qr_tap *q, const struct ykt_tap_env *env, const uint8_t *code,
 		    size_t len, struct tap_result *res)
 {
 	struct qr_scan s = { .env = env, .cfg = env->cfg, .buf = code, .len = len, .res = res };
-	enum qr_verdict guard, v;
+	enum qr_verdict guard;
 	char why[128];
-	int r;
 
 	memset(res, 0, sizeof(*res));
 	res->balance_fen = res->record_no = -1;
@@ -296,15 +337,7 @@ void ykt_qr_tap_run(struct ykt_qr_tap *q, const struct ykt_tap_env *env, const u
 		scan_end(&s, TAP_QR_BOUNCE, 0);
 		return;
 	}
-	r = scan_fare(&s);
-	if (r < 0) {
-		scan_end(&s, TAP_OUT_OF_SERVICE, r);
-		return;
-	}
-	v = scan_verify(q, &s, guard);
-	if (v == QR_OK)
-		scan_charge(q, &s);
-	else
-		scan_refuse(&s, v);
-	qr_trace(env, "qr-record");
+	s.snap = ykt_params_acquire(env->params, s.now_s);
+	scan_decide(q, &s, guard);
+	ykt_params_snapshot_unref(s.snap);
 }

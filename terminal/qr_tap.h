@@ -13,8 +13,9 @@
  * are recorded too, with nothing charged, except those that do not parse
  * and scanner bounces (ignored, nothing shown).
  *
- * Fare, until the fares engine exists: the flat fare, with the account type
- * mapped to a card type ([qr_account_types]) whose [charge_percent] applies.
+ * Fare: the account type maps to a card type ([qr_account_types]) whose
+ * card-type rule prices the flat fare (terminal/fare.h); codes are not
+ * served under metro or segmented-bus fares (no trip can be kept on them).
  */
 #ifndef YKT_QR_TAP_H
 #define YKT_QR_TAP_H

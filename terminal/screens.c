@@ -127,6 +127,7 @@ static void screen_for_tap(const struct ykt_screens *s, const struct tap_result 
 			.nominal_fen = res->nominal_fen,
 			.balance_fen = res->balance_fen,
 			.card_type = res->card_type,
+			.transfer = res->transfer,
 			.recovered = res->recovered,
 			.low_balance = res->balance_fen >= 0 &&
 				       res->balance_fen < s->cfg->display_low_balance_fen,

@@ -7,10 +7,14 @@
 #include "cardno.h"
 #include "clock.h"
 #include "config.h"
+#include "fare.h"
 #include "log.h"
 #include "params.h"
 #include "psam.h"
 #include "reader.h"
+#include "risk.h"
+#include "stop.h"
+#include "stops.h"
 #include "store.h"
 #include "ykt_error.h"
 
@@ -39,7 +43,18 @@ struct tap {
 	uint8_t mac1[4];
 	bool has_1e;
 	uint8_t rec1e[CARD_REC1E_LEN];
+	bool has_1a;
+	uint8_t rec1a[CARD_REC1A_LEN];
 	uint8_t tac[4];
+
+	/* the fare rules (terminal/fare.c), and where the validator is: the
+	 * configuration, overridden by a device-settings package */
+	const char *vehicle, *direction;
+	struct fare_setup setup;
+	struct fare_place place;
+	struct fare_plan plan;
+	struct fare_card fcard;
+	struct fare_decision fare;
 
 	bool has_grey; /* this card left an earlier purchase grey */
 	struct ykt_purchase_record grey;
@@ -360,10 +375,42 @@ static int step_check(struct tap *t)
 	return TAP_CONTINUE;
 }
 
+/* One card exchange for terminal/risk.c: the tap's own, with its retry. */
+static int tap_xchg(void *ctx, const struct apdu *a, struct rapdu *ret)
+{
+	return tap_card(ctx, a, ret);
+}
+
+/* A blacklisted card is locked (APPLICATION BLOCK with the PSAM's MAC) and
+ * the lock recorded, as field practice does; refused whatever the lock
+ * did: the card may have left, or refuse the block. */
+static int tap_blacklisted(struct tap *t)
+{
+	const struct ykt_config *cfg = t->cfg;
+	struct ykt_lock_result lr = { .step = "off" };
+	char masked[YKT_CARDNO_LEN + 1];
+	int rc;
+
+	ykt_cardno_mask(t->res->card_serial, 0, masked);
+	if (!cfg->lock_blacklisted) {
+		log_warn("tap", "card %s is blacklisted (not locked: lock_blacklisted = no)",
+			 masked);
+		return tap_end(t, TAP_BLACKLISTED, YKT_E_BLACKLISTED, 0);
+	}
+	ykt_risk_lock_card(tap_xchg, t, t->env->psam, &t->f15, cfg->lock_permanent, &lr);
+	log_warn("tap", "card %s is blacklisted: %s (%s, SW %04X)", masked,
+		 lr.locked ? "locked" : "lock failed", lr.step, lr.sw);
+	rc = ykt_risk_lock_event(
+	    t->env->store, cfg->device_id, t->now_s, t->res->card_serial, t->f15.issuer_id,
+	    ykt_params_snapshot_version(t->params, YKT_PARAM_BLACKLIST), cfg->lock_permanent, &lr);
+	if (rc < 0)
+		log_err("tap", "card-lock event not stored: %s", ykt_strerror(rc));
+	return tap_end(t, TAP_BLACKLISTED, YKT_E_BLACKLISTED, lr.locked ? 0 : lr.sw);
+}
+
 /* The platform's lists (parameter packages), in field order: the
  * interconnect whitelist by issuer + city for interconnect cards from
- * elsewhere, then the blacklist by application serial.  Locking a
- * blacklisted card (APPLICATION BLOCK) is the fare rules' business. */
+ * elsewhere, then the blacklist by application serial. */
 static int step_lists(struct tap *t)
 {
 	bool local = memcmp(t->f17.city, t->cfg->local_city, 2) == 0;
@@ -374,21 +421,52 @@ static int step_lists(struct tap *t)
 	    ykt_params_whitelisted(t->params, t->f15.issuer_id, t->f17.city) == 0)
 		return tap_end(t, TAP_NON_INTERCONNECT, YKT_E_NOT_WHITELISTED, 0);
 	if (ykt_params_blacklisted(t->params, t->f15.app_serial))
-		return tap_end(t, TAP_BLOCKED, YKT_E_BLACKLISTED, 0);
+		return tap_blacklisted(t);
 	return TAP_CONTINUE;
+}
+
+/* What the fare rules need from the card (its trip record, its newest
+ * 0x1E records) and, for cards without a history, from the store. */
+static int step_history(struct tap *t)
+{
+	bool local = memcmp(t->f17.city, t->cfg->local_city, 2) == 0;
+	struct ykt_purchase_record last;
+	uint16_t sw = 0;
+	int rc;
+
+	t->fcard.card_type = t->f15.card_type;
+	t->fcard.local = local;
+	t->fcard.last_here_s = -1;
+	fare_plan(&t->setup, t->f15.card_type, local, &t->plan);
+	if (t->plan.store_last &&
+	    store_purchase_find_last(t->env->store, t->res->card_serial,
+				     t->now_s - t->plan.rule.repeat_window_s, &last) == 0)
+		t->fcard.last_here_s = last.txn_unix_s;
+	rc = ykt_fare_read_card(tap_xchg, t, &t->plan, t->datetime, &t->fcard, &sw);
+	if (rc == YKT_E_CARD_SW || rc == YKT_E_CARD_FORMAT)
+		return tap_end(t, TAP_CARD_ERROR, rc, sw);
+	return rc < 0 ? tap_card_failed(t, rc) : TAP_CONTINUE;
 }
 
 static int step_fare(struct tap *t)
 {
 	struct tap_result *res = t->res;
-	int64_t pct = t->cfg->charge_percent[t->f15.card_type];
+	const struct fare_decision *d = &t->fare;
 
-	res->nominal_fen = t->cfg->fare_fen;
-	/* round to the nearest fen, halves up, in integers */
-	res->amount_fen = (res->nominal_fen * pct + 50) / 100;
-	res->trans_type = t->cfg->mode == PURCHASE_COMPOUND ? TRANS_CAPP : TRANS_PURCHASE;
-	if (res->amount_fen < 0 || res->amount_fen > t->cfg->max_fare_fen)
-		return tap_end(t, TAP_OUT_OF_SERVICE, YKT_E_LIMIT, 0);
+	fare_decide(&t->setup, &t->place, &t->fcard, &t->fare);
+	res->fare_why = d->why;
+	if (d->refused) {
+		log_info("tap", "refused by the fare rules: %s", d->why);
+		return tap_end(t, d->outcome, d->err, 0);
+	}
+	res->nominal_fen = d->nominal_fen;
+	res->amount_fen = d->amount_fen;
+	res->transfer = d->transfer;
+	res->fare_flags = d->flags;
+	/* the 0x1A and 0x1E records of metro and segmented-bus trips need the
+	 * compound purchase */
+	res->trans_type =
+	    t->plan.needs_capp || t->cfg->mode == PURCHASE_COMPOUND ? TRANS_CAPP : TRANS_PURCHASE;
 	return TAP_CONTINUE;
 }
 
@@ -415,7 +493,7 @@ static int step_init(struct tap *t)
 	int rc = tap_initialize(t, &r);
 
 	if (rc == 0 && t->res->trans_type == TRANS_CAPP && sw_means_no_capp(r.sw) &&
-	    t->cfg->capp_fallback) {
+	    t->cfg->capp_fallback && !t->plan.needs_capp) {
 		t->res->trans_type = TRANS_PURCHASE;
 		rc = tap_initialize(t, &r);
 	}
@@ -435,9 +513,10 @@ static int step_init(struct tap *t)
 		return TAP_END;
 	if (t->init.balance_fen > (uint64_t)t->cfg->max_balance_fen)
 		return tap_end(t, TAP_CARD_ERROR, YKT_E_LIMIT, 0);
-	/* the card's own check is the authority; this one guards against a
-	 * card that would go below zero without an overdraft */
-	if ((int64_t)t->init.balance_fen + t->init.overdraft_limit_fen < t->res->amount_fen)
+	/* the card's own check (9401) is the authority on what it can pay; the
+	 * rules add what must stay on it (minimum balance, the fare still to
+	 * come on a metro or bus trip, the card type's overdraft) */
+	if (!fare_balance_ok(&t->fare, t->init.balance_fen, t->init.overdraft_limit_fen))
 		return tap_end(t, TAP_INSUFFICIENT, 0, 0);
 	return TAP_CONTINUE;
 }
@@ -488,17 +567,56 @@ static int tap_mac1_end(struct tap *t)
 	return psam_mac1_end(t->env->psam, &t->terminal_serial, t->mac1);
 }
 
+/* The purse after this purchase: INITIALIZE's balance includes the usable
+ * overdraft (the purse is that minus the limit, as SH computes it); into
+ * the overdraft, the purse shows zero. */
+static int64_t tap_purse_after(const struct tap *t)
+{
+	int64_t after =
+	    (int64_t)t->init.balance_fen - t->init.overdraft_limit_fen - t->res->amount_fen;
+
+	return after > 0 ? after : 0;
+}
+
+/* The trip record the fare rules decided on, with what only INITIALIZE
+ * told: the flow number (the card's ATC of this transaction, BCD) and the
+ * balance at a metro entry. */
+static int tap_update_trip(struct tap *t)
+{
+	struct card_trip trip = t->fare.trip;
+	int64_t purse = (int64_t)t->init.balance_fen - t->init.overdraft_limit_fen;
+	struct apdu a;
+	struct rapdu r;
+	int rc;
+
+	if (!t->fare.has_trip)
+		return TAP_CONTINUE;
+	ykt_bcd_encode(t->init.atc, trip.flow, sizeof(trip.flow));
+	if (t->fare.action == FARE_ENTRY)
+		trip.in_balance_fen =
+		    purse > t->res->amount_fen ? (uint32_t)(purse - t->res->amount_fen) : 0;
+	card_build_trip(&trip, t->rec1a);
+	card_cmd_update_capp_1a(&a, t->rec1a);
+	rc = tap_card(t, &a, &r);
+	if (rc < 0)
+		return tap_card_failed(t, rc);
+	if (r.sw != SW_OK)
+		return tap_end(t, TAP_CARD_ERROR, YKT_E_CARD_SW, r.sw);
+	t->has_1a = true;
+	return TAP_CONTINUE;
+}
+
 static int step_capp_cache(struct tap *t)
 {
-	const struct ykt_config *cfg = t->cfg;
+	const struct fare_place *place = &t->place;
 	struct card_rec1e rec = {
-		.type = TRANS_PURCHASE, /* 06: EP single purchase */
-		.industry = cfg->industry,
-		.line = cfg->line,
-		.station = cfg->station,
-		.operator_code = cfg->operator_code,
+		.type = t->fare.rec1e_type,
+		.industry = place->industry,
+		.line = place->line,
+		.station = place->station,
+		.operator_code = place->operator_code,
 		.amount_fen = (uint32_t)t->res->amount_fen,
-		.balance_fen = (uint32_t)((int64_t)t->init.balance_fen - t->res->amount_fen),
+		.balance_fen = (uint32_t)tap_purse_after(t),
 	};
 	struct apdu a;
 	struct rapdu r;
@@ -506,12 +624,12 @@ static int step_capp_cache(struct tap *t)
 
 	if (t->res->trans_type != TRANS_CAPP)
 		return TAP_CONTINUE;
-	if ((int64_t)t->init.balance_fen < t->res->amount_fen)
-		rec.balance_fen = 0; /* into overdraft: the purse shows zero */
+	if (tap_update_trip(t) == TAP_END)
+		return TAP_END;
 	memcpy(rec.terminal_no, psam_terminal_no(t->env->psam), 6);
 	memcpy(rec.datetime, t->datetime, 7);
-	memcpy(rec.acquirer_city, cfg->acquirer_city, 2);
-	memcpy(rec.acquirer_institution, cfg->acquirer_institution, 8);
+	memcpy(rec.acquirer_city, place->city, 2);
+	memcpy(rec.acquirer_institution, place->institution, 8);
 	card_build_rec1e(&rec, t->rec1e);
 	card_cmd_update_capp_1e(&a, t->rec1e);
 	rc = tap_card(t, &a, &r);
@@ -550,14 +668,17 @@ static void tap_fill_record(struct tap *t, struct ykt_purchase_record *rec)
 	rec->psam_serial = t->terminal_serial;
 	ykt_hex_encode(t->datetime, 7, rec->txn_time, sizeof(rec->txn_time));
 	rec->txn_unix_s = t->now_s;
-	rec->industry = cfg->industry;
-	snprintf(rec->line, sizeof(rec->line), "%04X", cfg->line);
-	snprintf(rec->station, sizeof(rec->station), "%04X", cfg->station);
-	snprintf(rec->operator_code, sizeof(rec->operator_code), "%04X", cfg->operator_code);
-	snprintf(rec->direction, sizeof(rec->direction), "%s", cfg->direction);
-	snprintf(rec->vehicle, sizeof(rec->vehicle), "%s", cfg->vehicle);
+	rec->industry = t->place.industry;
+	snprintf(rec->line, sizeof(rec->line), "%04X", t->place.line);
+	snprintf(rec->station, sizeof(rec->station), "%04X", t->place.station);
+	snprintf(rec->operator_code, sizeof(rec->operator_code), "%04X", t->place.operator_code);
+	snprintf(rec->direction, sizeof(rec->direction), "%s", t->direction);
+	snprintf(rec->vehicle, sizeof(rec->vehicle), "%s", t->vehicle);
+	rec->flags = res->fare_flags;
 	rec->has_capp_1e = t->has_1e;
 	memcpy(rec->capp_1e, t->rec1e, sizeof(rec->capp_1e));
+	rec->has_capp_1a = t->has_1a;
+	memcpy(rec->capp_1a, t->rec1a, sizeof(rec->capp_1a));
 	rec->created_ms = ykt_clock_now_ms(t->env->clock);
 }
 
@@ -686,14 +807,73 @@ static int step_debit(struct tap *t)
  * as it would during a completion made before the feedback. */
 static int step_paid(struct tap *t)
 {
-	int64_t after = (int64_t)t->init.balance_fen - t->res->amount_fen;
-
-	/* into the overdraft: the purse shows zero, as the 1E record says (a
-	 * negative balance would be refused by the store, leaving the record
-	 * an intent) */
-	t->res->balance_fen = after < 0 ? 0 : after;
+	t->res->balance_fen = tap_purse_after(t);
 	memcpy(t->res->tac, t->tac, 4);
 	return tap_end(t, TAP_PAID, 0, 0);
+}
+
+/* The current stop or station: a stop source's reading on the fare table
+ * (a bus; a test device playing many gates), else [device] station. */
+static void tap_station(struct tap *t, uint16_t configured)
+{
+	const struct ykt_fare_table *ft = t->setup.table;
+	struct fare_place *p = &t->place;
+	struct ykt_stop_reading r;
+	uint16_t code;
+
+	p->station = configured;
+	p->has_station = true;
+	if (!t->env->stops || !ft || ft->type == YKT_FARE_FLAT)
+		return;
+	p->has_station = false;
+	if (ykt_stop_read(t->env->stops, &r) < 0)
+		return;
+	if (ft->type == YKT_FARE_METRO && r.kind != YKT_STOP_CODE)
+		return;
+	if (ykt_stop_resolve(t->env->stop_tracker, ft, &r, p->direction_up, &code) == 0) {
+		p->station = code;
+		p->has_station = true;
+	}
+}
+
+/* The rules in force and where the validator is, once per tap. */
+static void tap_setup(struct tap *t)
+{
+	const struct ykt_config *cfg = t->cfg;
+	const struct ykt_device_settings *ds = ykt_params_device_settings(t->params);
+	const struct ykt_fare_table *ft = ykt_params_fare_table(t->params);
+	struct fare_place *p = &t->place;
+
+	t->setup = (struct fare_setup){ .rules = ykt_params_card_rules(t->params),
+					.config_fare_fen = cfg->fare_fen,
+					.config_percent = cfg->charge_percent,
+					.max_fare_fen = cfg->max_fare_fen };
+	t->vehicle = ds && ds->has_vehicle ? ds->vehicle : cfg->vehicle;
+	t->direction = ds && ds->has_direction ? ds->direction : cfg->direction;
+	*p = (struct fare_place){
+		.now_s = t->now_s,
+		.industry = cfg->industry,
+		.line = ds && ds->has_line ? ds->line : cfg->line,
+		.operator_code = ds && ds->has_operator ? ds->operator_code : cfg->operator_code,
+		.direction_up = strcmp(t->direction, "down") != 0,
+		.gate = (enum fare_gate)cfg->gate,
+		.degraded =
+		    ds && ds->has_degraded ? ds->degraded : (enum ykt_degraded)cfg->degraded,
+	};
+	memcpy(p->datetime, t->datetime, 7);
+	/* the card's vehicle field: 8 ASCII bytes, zero padded, cut at 8 */
+	memcpy(p->vehicle, t->vehicle, strnlen(t->vehicle, sizeof(p->vehicle)));
+	memcpy(p->terminal_no, psam_terminal_no(t->env->psam), 6);
+	memcpy(p->city, cfg->acquirer_city, 2);
+	memcpy(p->institution, cfg->acquirer_institution, 8);
+	/* a table made for another line does not price this one */
+	if (ft && ft->has_line && ft->line != p->line) {
+		log_warn("tap", "fare table for line %04X, this is line %04X: not used", ft->line,
+			 p->line);
+		ft = NULL;
+	}
+	t->setup.table = ft;
+	tap_station(t, ds && ds->has_station ? ds->station : cfg->station);
 }
 
 static const struct tap_step {
@@ -706,6 +886,7 @@ static const struct tap_step {
 	{ "recover", step_recover },
 	{ "check", step_check },
 	{ "lists", step_lists },
+	{ "history", step_history },
 	{ "fare", step_fare },
 	{ "initialize", step_init },
 	{ "mac1", step_mac1 },
@@ -728,6 +909,7 @@ void ykt_tap_run(const struct ykt_tap_env *env, struct tap_result *ret)
 	ykt_cst_to_bcd7(&t.now, t.datetime);
 	tap_trace(env, "start");
 	t.params = ykt_params_acquire(env->params, t.now_s);
+	tap_setup(&t);
 	for (size_t i = 0; i < sizeof(tap_steps) / sizeof(tap_steps[0]); i++) {
 		int end = tap_steps[i].run(&t);
 

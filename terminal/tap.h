@@ -3,9 +3,11 @@
  * One tap: a T-Union flat-fare purchase (simple 06 or compound 09) as a
  * small state machine that reads like the standard's sequence:
  *
- *   SELECT (PPSE or direct) → files 0x15, 0x17 → checks → fare →
- *   INITIALIZE → MAC1 (PSAM) ∥ [UPDATE CAPP DATA CACHE 1E] + durable
- *   intent record → DEBIT
+ *   SELECT (PPSE or direct) → files 0x15, 0x17 → checks → lists (a
+ *   blacklisted card is locked) → the card's trip record and history as
+ *   the fare rules need them → fare (terminal/fare.c) → INITIALIZE →
+ *   MAC1 (PSAM) ∥ [UPDATE CAPP DATA CACHE 1A, 1E] + durable intent
+ *   record → DEBIT
  *
  * The PSAM computes MAC1 on a thread of its own while the card takes the
  * CAPP update and the intent is written with the serial MAC1 is expected
@@ -30,6 +32,8 @@ struct ykt_psam;
 struct ykt_store;
 struct ykt_clock;
 struct ykt_params;
+struct ykt_stop;
+struct ykt_stop_tracker;
 
 /* Called on the loop thread as a tap passes each step boundary: the step
  * just done and the monotonic time; for benchmarks, NULL otherwise. */
@@ -51,6 +55,9 @@ struct ykt_tap_env {
 	void (*on_durable)(const struct tap_result *res, void *userdata);
 	void *on_durable_data;
 	struct ykt_params *params; /* parameter packages; NULL: none configured */
+	/* where a bus is along its line (drivers/stop.h); NULL: [device] station */
+	struct ykt_stop *stops;
+	struct ykt_stop_tracker *stop_tracker; /* with stops: the last stop matched */
 };
 
 struct tap_result {
@@ -61,14 +68,17 @@ struct tap_result {
 	uint8_t card_type;
 	uint8_t trans_type;
 	int64_t nominal_fen, amount_fen;
-	int64_t balance_fen; /* after the purchase, or as read; -1 unknown */
-	int64_t record_no;   /* -1 when no record was written */
-	uint8_t tac[4];	     /* for the record, completed after feedback */
-	uint8_t mac2[4];     /* for the record and the PSAM check after feedback */
-	int64_t elapsed_us;  /* card present to the outcome known; -1 unmeasured */
-	int64_t model_us;    /* the link model's time for the same exchanges; -1 none */
-	bool recovered;	     /* a torn purchase completed by GET TRANSACTION PROVE */
-	char reason[128];    /* out of service: why; otherwise a warning, or empty */
+	int64_t balance_fen;  /* after the purchase, or as read; -1 unknown */
+	int64_t record_no;    /* -1 when no record was written */
+	uint8_t tac[4];	      /* for the record, completed after feedback */
+	uint8_t mac2[4];      /* for the record and the PSAM check after feedback */
+	int64_t elapsed_us;   /* card present to the outcome known; -1 unmeasured */
+	int64_t model_us;     /* the link model's time for the same exchanges; -1 none */
+	bool recovered;	      /* a torn purchase completed by GET TRANSACTION PROVE */
+	bool transfer;	      /* the fare rules gave a transfer discount */
+	uint32_t fare_flags;  /* STORE_FLAG_* of the fare rules (docs/fares.md) */
+	const char *fare_why; /* the rule that decided (static text, for logs); NULL none */
+	char reason[128];     /* out of service: why; otherwise a warning, or empty */
 	/* a QR code rather than a card (terminal/qr_tap.h): its version (80,
 	 * 81; 0 for a card); card_serial then holds the user account (20 hex)
 	 * and card_type the card type whose discount applied */

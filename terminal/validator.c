@@ -16,6 +16,8 @@
 #include "scanner.h"
 #include "screens.h"
 #include "service.h"
+#include "stop.h"
+#include "stops.h"
 #include "store.h"
 #include "ykt_config.h"
 #include "ykt_error.h"
@@ -51,6 +53,8 @@ struct ykt_validator {
 	struct ykt_scanner *scanner; /* QR codes; NULL without [hardware] scanner */
 	struct ykt_qr_tap *qr;
 	struct ykt_tap_env env;
+	struct ykt_stop *stops; /* where the bus is; NULL: [device] station */
+	struct ykt_stop_tracker stop_tracker;
 	struct ykt_screens *screens; /* display and outputs */
 	ykt_tap_report_cb report;
 	void *report_data;
@@ -376,6 +380,17 @@ static int validator_ready(struct ykt_validator *v, char *why, size_t why_len)
 	return rc;
 }
 
+/* The stop source ([hardware] stops), for segmented bus fares. */
+static int validator_open_stops(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
+{
+	const char *uri = v->cfg->stops_uri;
+
+	ykt_stop_tracker_init(&v->stop_tracker);
+	if (!uri[0] || strcmp(uri, "none") == 0)
+		return 0;
+	return ykt_stop_open(uri, &v->stops, errbuf, errbuf_len);
+}
+
 static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_len)
 {
 	struct ykt_reader_env renv;
@@ -394,6 +409,9 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 	validator_open_store(v);
 	if (r < 0)
 		return r;
+	r = validator_open_stops(v, errbuf, errbuf_len);
+	if (r < 0)
+		return r;
 	r = ykt_loop_new(validator_on_event, v, &v->loop);
 	if (r < 0) {
 		snprintf(errbuf, errbuf_len, "event loop: %s", ykt_strerror(r));
@@ -407,9 +425,11 @@ static int validator_open(struct ykt_validator *v, char *errbuf, size_t errbuf_l
 	r = validator_open_sams(v, errbuf, errbuf_len);
 	if (r < 0)
 		return r;
-	renv = (struct ykt_reader_env){
-		.loop = v->loop, .clock = v->clock, .source = 0, .realtime = v->cfg->realtime
-	};
+	renv = (struct ykt_reader_env){ .loop = v->loop,
+					.clock = v->clock,
+					.source = 0,
+					.realtime = v->cfg->realtime,
+					.stop = v->stops };
 	r = ykt_reader_open(v->cfg->reader_uri, &renv, &v->reader, errbuf, errbuf_len);
 	if (r == 0 && v->cfg->scanner_uri[0])
 		r = validator_open_scanner(v, errbuf, errbuf_len);
@@ -511,6 +531,8 @@ int ykt_validator_new(const struct ykt_config *cfg, struct ykt_validator **ret, 
 	v->env.psam = v->psam;
 	v->env.store = v->store; /* NULL until it opens */
 	v->env.clock = v->clock;
+	v->env.stops = v->stops;
+	v->env.stop_tracker = &v->stop_tracker;
 	validator_runstate_open(v);
 	v->env.params = v->params;
 	*ret = v;
@@ -525,6 +547,7 @@ void ykt_validator_free(struct ykt_validator *v)
 	ykt_reader_free(v->reader);   /* stops its thread before the loop goes */
 	ykt_scanner_free(v->scanner); /* after its sim: reader, before the loop */
 	ykt_qr_tap_free(v->qr);
+	ykt_stop_free(v->stops);
 	if (v->rs) {
 		ykt_runstate_set_reader(v->rs, v->cfg->reader_uri, "stopped");
 		ykt_runstate_set_service(v->rs, "validator stopped");
@@ -857,6 +880,8 @@ void ykt_tap_print(FILE *out, int n, const struct tap_result *res)
 			print_yuan(out, "fare", res->nominal_fen);
 		if (!res->qr_version)
 			fprintf(out, " %s", res->trans_type == 0x09 ? "compound" : "simple");
+		if (res->transfer)
+			fprintf(out, " transfer");
 		if (res->recovered)
 			fprintf(out, " recovered");
 	}

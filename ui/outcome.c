@@ -18,6 +18,10 @@ static const struct outcome_text outcome_texts[TAP_OUTCOME_COUNT] = {
 	[TAP_GREY_PENDING] = { "grey-pending", "交易待确认", "Fare pending check" },
 	[TAP_BLACKLISTED] = { "blacklisted", "黑名单卡", "Card blacklisted" },
 	[TAP_ALREADY_TAPPED] = { "already-tapped", "已刷卡", "Already tapped" },
+	[TAP_NO_ENTRY] = { "no-entry", "无进站记录", "No entry record" },
+	[TAP_NO_EXIT] = { "no-exit", "上次未出站", "Last trip not closed" },
+	[TAP_WRONG_STATION] = { "wrong-station", "进站信息有误", "Entry station not valid" },
+	[TAP_CARD_TYPE_REFUSED] = { "card-type-refused", "本卡种不受理", "Card type not accepted" },
 	[TAP_QR_INVALID] = { "qr-invalid", "二维码无效", "Invalid code" },
 	[TAP_QR_UNKNOWN_ROOT] = { "qr-unknown-root", "不支持此二维码", "Code not accepted here" },
 	[TAP_QR_ROOT_EXPIRED] = { "qr-root-expired", "二维码根证书已失效",
@@ -37,6 +41,8 @@ static const struct outcome_text outcome_texts[TAP_OUTCOME_COUNT] = {
 	[TAP_QR_OVER_LIMIT] = { "qr-over-limit", "超出单笔支付限额", "Above the payment limit" },
 	[TAP_QR_REPLAYED] = { "qr-replayed", "二维码已使用", "Code already used" },
 	[TAP_QR_REPEAT_ACCOUNT] = { "qr-repeat-account", "请勿重复扫码", "Already scanned" },
+	[TAP_QR_NOT_SERVED] = { "qr-not-served", "本机暂不受理乘车码",
+				"Ride codes not taken here" },
 	[TAP_QR_BOUNCE] = { "qr-bounce", "", "" },
 };
 

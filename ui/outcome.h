@@ -24,6 +24,10 @@ enum tap_outcome {
 	TAP_GREY_PENDING,     /* a torn purchase the card cannot prove: not charged again */
 	TAP_BLACKLISTED,      /* 黑名单卡: on the operator's blacklist */
 	TAP_ALREADY_TAPPED,   /* 已刷卡: the same card again within the repeat-tap window */
+	TAP_NO_ENTRY,	      /* 无进站记录: a metro exit with no entry on the card */
+	TAP_NO_EXIT,	      /* 上次未出站: a metro entry while the last trip is still open */
+	TAP_WRONG_STATION,    /* 进站信息有误: entered where this network has no fare */
+	TAP_CARD_TYPE_REFUSED, /* 本卡种不受理: the card-type rules refuse the type */
 	/* T-Union QR codes (docs/qr.md): a charged code is TAP_PAID; each
 	 * refusal has its own message */
 	TAP_QR_INVALID,		/* does not parse, or the scan was unreadable */
@@ -40,6 +44,7 @@ enum tap_outcome {
 	TAP_QR_OVER_LIMIT,	/* the fare is above the account's single-payment limit */
 	TAP_QR_REPLAYED,	/* this very code was charged already (a screenshot) */
 	TAP_QR_REPEAT_ACCOUNT,	/* the same account within its repeat window */
+	TAP_QR_NOT_SERVED,	/* codes are not served here (a metro or segmented-bus fare) */
 	TAP_QR_BOUNCE,		/* the scanner read the same code twice: ignored, nothing shown */
 	TAP_OUTCOME_COUNT
 };

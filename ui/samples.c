@@ -67,10 +67,11 @@ static void paid(struct ui_screen *s, const struct paid_sample *p)
 
 /* every outcome but paid (its own screens) and out of service (below) */
 static const enum tap_outcome refusals[] = {
-	TAP_INSUFFICIENT,   TAP_BLACKLISTED,  TAP_EXPIRED,    TAP_NOT_YET_VALID,
-	TAP_BLOCKED,	    TAP_NOT_ENABLED,  TAP_NOT_TUNION, TAP_NON_INTERCONNECT,
-	TAP_ALREADY_TAPPED, TAP_CARD_REMOVED, TAP_GREY,	      TAP_CARD_ERROR,
-	TAP_MULTI_CARD,	    TAP_GREY_PENDING,
+	TAP_INSUFFICIENT,   TAP_BLACKLISTED,	   TAP_EXPIRED,	   TAP_NOT_YET_VALID,
+	TAP_BLOCKED,	    TAP_NOT_ENABLED,	   TAP_NOT_TUNION, TAP_NON_INTERCONNECT,
+	TAP_ALREADY_TAPPED, TAP_CARD_REMOVED,	   TAP_GREY,	   TAP_CARD_ERROR,
+	TAP_MULTI_CARD,	    TAP_GREY_PENDING,	   TAP_NO_ENTRY,   TAP_NO_EXIT,
+	TAP_WRONG_STATION,  TAP_CARD_TYPE_REFUSED,
 };
 #define N_REFUSED (sizeof(refusals) / sizeof(refusals[0]))
 

@@ -44,6 +44,10 @@ static const struct ui_text outcome_hints[TAP_OUTCOME_COUNT] = {
 	[TAP_GREY_PENDING] = { "本次不再扣款", "You will not be charged again" },
 	[TAP_BLACKLISTED] = { "请联系发卡机构", "Please contact the card issuer" },
 	[TAP_ALREADY_TAPPED] = { "本次不再扣款", "You will not be charged again" },
+	[TAP_NO_ENTRY] = { "请到客服中心处理", "Please see the station staff" },
+	[TAP_NO_EXIT] = { "请到客服中心处理", "Please see the station staff" },
+	[TAP_WRONG_STATION] = { "请到客服中心处理", "Please see the station staff" },
+	[TAP_CARD_TYPE_REFUSED] = { "请使用其他卡片", "Please use another card" },
 	[TAP_QR_INVALID] = { "请出示交通联合乘车码", "Show a T-Union ride code" },
 	[TAP_QR_UNKNOWN_ROOT] = { "请使用其他乘车码", "Please use another ride code" },
 	[TAP_QR_ROOT_EXPIRED] = { "请联系司机", "Please see the driver" },
@@ -58,6 +62,7 @@ static const struct ui_text outcome_hints[TAP_OUTCOME_COUNT] = {
 	[TAP_QR_OVER_LIMIT] = { "请在应用中调整限额", "Please raise the limit in the app" },
 	[TAP_QR_REPLAYED] = { "本次不再扣款", "You will not be charged again" },
 	[TAP_QR_REPEAT_ACCOUNT] = { "本次不再扣款", "You will not be charged again" },
+	[TAP_QR_NOT_SERVED] = { "请刷卡乘车", "Please tap a card" },
 };
 
 struct ui_text ui_outcome_hint(enum tap_outcome outcome)

@@ -34,6 +34,7 @@ struct uplink_http {
 	char *buf;
 	size_t len, cap, max;
 	int fd; /* >= 0: a 200 body goes to this file instead of buf */
+	volatile sig_atomic_t *stop;
 	uint64_t fd_written, fd_max;
 	bool too_big, write_failed;
 };
@@ -112,6 +113,20 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return r == 0 ? n : 0;
 }
 
+/* Called by libcurl during a transfer, at least once a second. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	const struct uplink_http *h = userdata;
+
+	return h->stop && *h->stop ? 1 : 0;
+}
+
+void uplink_http_set_stop_flag(struct uplink_http *h, volatile sig_atomic_t *flag)
+{
+	h->stop = flag;
+}
+
 static struct curl_slist *headers(bool gzipped)
 {
 	struct curl_slist *l = curl_slist_append(NULL, "Content-Type: application/json");
@@ -156,6 +171,9 @@ static int set_common(struct uplink_http *h, const struct uplink_http_options *o
 	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_error);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	bad |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+	bad |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	/* the answers are ours to parse: no transparent decoding */
 	bad |= curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	return bad ? -EIO : set_tls(c, o);

@@ -9,6 +9,7 @@
 #ifndef YKT_UPLINK_HTTP_H
 #define YKT_UPLINK_HTTP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +53,10 @@ struct uplink_http_response {
 int uplink_http_new(const struct uplink_http_options *opts, struct uplink_http **ret, char *errbuf,
 		    size_t errbuf_len);
 void uplink_http_free(struct uplink_http *h);
+
+/* A request in progress is abandoned (within about a second) once *flag
+ * is non-zero: SIGTERM does not wait for a slow platform.  NULL: never. */
+void uplink_http_set_stop_flag(struct uplink_http *h, volatile sig_atomic_t *flag);
 
 /* POST a JSON body (gzip-compressed when gzipped) to base_url + path; the
  * answer (at most max_answer bytes) in ret.  0 when an HTTP answer came,

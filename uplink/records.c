@@ -138,7 +138,7 @@ static void log_rejections(const struct uplink_answers *a)
 }
 
 /* The answers of a batch, u->apply_chunk at a time: each chunk one
- * transaction, then the lock left free as long (uplink_after_write()). */
+ * transaction, far enough from the one before (uplink_before_write()). */
 static int apply_answers(struct ykt_uplink *u, struct uplink_summary *s, struct uplink_answers *a,
 			 int64_t *applied)
 {
@@ -147,7 +147,7 @@ static int apply_answers(struct ykt_uplink *u, struct uplink_summary *s, struct 
 
 	log_rejections(a);
 	for (size_t i = 0, n = 0; r == 0 && i < a->n; i += n) {
-		int64_t start_ns = ykt_monotonic_ns();
+		int64_t start_ns = uplink_before_write(u);
 
 		n = a->n - i < u->apply_chunk ? a->n - i : u->apply_chunk;
 		r = store_upload_apply(u->store, a->answer + i, n, now, NULL);

@@ -52,21 +52,33 @@ int uplink_sleep_ms(struct ykt_uplink *u, int64_t ms)
 	return uplink_stopping(u) ? -EINTR : 0;
 }
 
+int64_t uplink_before_write(struct ykt_uplink *u)
+{
+	int64_t need = 4 * u->last_hold_ns, since;
+
+	if (need < 1000000)
+		need = 1000000;
+	if (need > 50000000)
+		need = 50000000;
+	since = ykt_monotonic_ns() - u->last_write_end_ns;
+	if (u->last_write_end_ns && since < need) {
+		struct timespec ts = { 0, (long)(need - since) };
+
+		nanosleep(&ts, NULL);
+	}
+	return ykt_monotonic_ns();
+}
+
 void uplink_after_write(struct ykt_uplink *u, int64_t start_ns, size_t *chunk, size_t max)
 {
-	int64_t held_ns = ykt_monotonic_ns() - start_ns;
-	struct timespec ts;
+	int64_t now = ykt_monotonic_ns(), held_ns = now - start_ns;
 
 	if (held_ns > UPLINK_LOCK_TARGET_NS && *chunk / 2 >= UPLINK_CHUNK_MIN)
 		*chunk /= 2;
 	else if (held_ns < UPLINK_LOCK_TARGET_NS / 3 && *chunk * 2 <= max)
 		*chunk *= 2;
-	if (held_ns < 1000000)
-		held_ns = 1000000;
-	if (held_ns > 20000000)
-		held_ns = 20000000;
-	ts = (struct timespec){ 0, (long)held_ns };
-	nanosleep(&ts, NULL);
+	u->last_hold_ns = held_ns;
+	u->last_write_end_ns = now;
 }
 
 /* xorshift64*: jitter only, nothing secret */
@@ -281,8 +293,10 @@ int ykt_uplink_new(const struct ykt_config *cfg, struct ykt_store *store, struct
 	snprintf(copy, sizeof(copy), "%s", cfg->store_path);
 	snprintf(u->store_dir, sizeof(u->store_dir), "%s", dirname(copy));
 	u->batch_records = u->cfg.batch_records;
-	u->apply_chunk = UPLINK_APPLY_CHUNK;
-	u->prune_chunk = UPLINK_PRUNE_CHUNK;
+	/* from small: the first transaction of a slow board must not be the
+	 * one that holds a tap up; a fast one doubles to the most in a few */
+	u->apply_chunk = UPLINK_CHUNK_START;
+	u->prune_chunk = UPLINK_CHUNK_START;
 	u->batch_bytes = u->cfg.batch_bytes;
 	seed(u);
 	ho = (struct uplink_http_options){
@@ -317,6 +331,7 @@ void ykt_uplink_free(struct ykt_uplink *u)
 void ykt_uplink_set_stop_flag(struct ykt_uplink *u, volatile sig_atomic_t *flag)
 {
 	u->stop_flag = flag;
+	uplink_http_set_stop_flag(u->http, flag);
 }
 
 /* ---- a pass ---- */
@@ -329,14 +344,14 @@ static int prune(struct ykt_uplink *u, struct uplink_summary *s)
 
 	/* chunk by chunk: each a short transaction a tap can slip between */
 	do {
-		int64_t start_ns = ykt_monotonic_ns();
+		int64_t start_ns = uplink_before_write(u);
 
 		chunk = u->prune_chunk;
 		deleted = 0;
 		r = store_upload_prune(u->store, before, chunk, &deleted);
 		s->pruned += (int64_t)deleted;
 		if (deleted)
-			uplink_after_write(u, start_ns, &u->prune_chunk, UPLINK_PRUNE_CHUNK * 4);
+			uplink_after_write(u, start_ns, &u->prune_chunk, UPLINK_PRUNE_CHUNK);
 	} while (r == 0 && deleted == chunk && !uplink_stopping(u));
 	if (r < 0)
 		uplink_fail(u, s, UPLINK_STOP_STORE, "retention: %s", ykt_strerror(r));

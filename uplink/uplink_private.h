@@ -28,8 +28,9 @@
  * transaction per batch, and the next batch's round trip for a gap. */
 #define UPLINK_LOCK_TARGET_NS 5000000
 #define UPLINK_CHUNK_MIN      8
-#define UPLINK_APPLY_CHUNK    500 /* the most, and where it starts */
-#define UPLINK_PRUNE_CHUNK    100
+#define UPLINK_CHUNK_START    32
+#define UPLINK_APPLY_CHUNK    500 /* the most */
+#define UPLINK_PRUNE_CHUNK    400 /* the most */
 
 /* A growable byte buffer with a hard limit. */
 struct uplink_buf {
@@ -90,8 +91,10 @@ struct ykt_uplink {
 	struct uplink_http *http;
 	volatile sig_atomic_t *stop_flag;
 	uint64_t rng;
-	/* rows per write transaction, adapted to UPLINK_LOCK_TARGET_NS */
+	/* rows per write transaction, adapted to UPLINK_LOCK_TARGET_NS; the
+	 * last transaction's hold and end (uplink_before_write()) */
 	size_t apply_chunk, prune_chunk;
+	int64_t last_hold_ns, last_write_end_ns;
 	/* a 413 halves these for the rest of the process */
 	int batch_records;
 	int64_t batch_bytes;
@@ -110,14 +113,19 @@ void uplink_fail(struct ykt_uplink *u, struct uplink_summary *s, int stop, const
  * doubled each time up to backoff_max_s, the upper half drawn at random. */
 int64_t uplink_backoff_ms(struct ykt_uplink *u, int failures);
 
-/* Run after each of the uplink's write transactions, which started at
- * start_ns (monotonic) and wrote *chunk rows: sleep as long as it took (1
- * to 20 ms), and halve *chunk when it held the lock beyond
- * UPLINK_LOCK_TARGET_NS, double it (up to max) when well under.  A tap
- * waiting for the lock retries after 1, 2, 5, 10 ms...; transactions back to
- * back could take the lock again before each retry, until the tap's busy
- * timeout runs out.  Leaving the lock free at least half the time lets the
- * tap in. */
+/* Around each of the uplink's write transactions.  uplink_before_write()
+ * waits until the lock has been free four times as long as the previous
+ * transaction held it (1 to 50 ms; usually the network round trip of the
+ * next batch has done that already) and returns the start time (monotonic
+ * ns).  uplink_after_write() notes how long the lock was held, and halves
+ * *chunk, the rows per transaction, when that was beyond
+ * UPLINK_LOCK_TARGET_NS, doubles it (up to max) when well under.
+ *
+ * Why: a tap that finds the lock taken retries after 1, 2, 5, 10, 15 ms
+ * until its 50 ms busy timeout.  Transactions back to back, or holding the
+ * lock half the time, leave it a real chance to find it taken at every
+ * retry; one fifth of the time, and never for long, practically none. */
+int64_t uplink_before_write(struct ykt_uplink *u);
 void uplink_after_write(struct ykt_uplink *u, int64_t start_ns, size_t *chunk, size_t max);
 
 /* Sleep ms, waking early (-EINTR) when the stop flag rises. */

@@ -318,7 +318,7 @@ static void write_conf(struct side *s, const char *name)
 		 "acquirer_institution = 11011000FFFFFFFF\n"
 		 "[hardware]\nreader = sim:taps.tap\nsam = sim:%s/psam/psam.psam\n"
 		 "clock = sim:2026-11-21T08:00:00\n"
-		 "[store]\npath = %s\nmin_free_bytes = 1048576\n"
+		 "[store]\npath = %s\nmin_free_bytes = 1048576\nstate_dir =\n"
 		 "[params]\ndir = %s\npublic_key = platform.pub\n"
 		 "[purchase]\nfare_fen = 200\nlocal_city = 1000\n"
 		 "clock_floor = 2026-01-01T00:00:00\n",

@@ -152,6 +152,36 @@ int pboc_mac(const uint8_t key[8], const uint8_t iv[8], const uint8_t *data, siz
 	return r;
 }
 
+int pboc_mac_3des(const uint8_t key[16], const uint8_t iv[8], const uint8_t *data, size_t len,
+		  uint8_t mac[4])
+{
+	uint8_t left[16], chain[8] = { 0 }, block[8];
+	EVP_CIPHER_CTX *des, *ede;
+	int r = 0;
+
+	if (len == 0 || len % 8)
+		return -EINVAL;
+	des_as_ede_key(key, left);
+	des = ede_ctx_new(left);
+	ede = ede_ctx_new(key);
+	memset(left, 0, sizeof(left));
+	if (iv)
+		memcpy(chain, iv, 8);
+	for (size_t off = 0; des && ede && off < len && r == 0; off += 8) {
+		for (int j = 0; j < 8; j++)
+			block[j] = data[off + j] ^ chain[j];
+		/* single DES with the left key, the last block with both */
+		r = ede_block(off + 8 < len ? des : ede, block, chain);
+	}
+	if (!des || !ede)
+		r = -EIO;
+	EVP_CIPHER_CTX_free(des);
+	EVP_CIPHER_CTX_free(ede);
+	if (r == 0)
+		memcpy(mac, chain, 4);
+	return r;
+}
+
 void pboc_tac_key(const uint8_t dtk[16], uint8_t key[8])
 {
 	for (int i = 0; i < 8; i++)

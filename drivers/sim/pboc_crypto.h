@@ -36,6 +36,15 @@ int pboc_purchase_session_key(const uint8_t dpk[16], const uint8_t random[4], ui
 int pboc_mac(const uint8_t key[8], const uint8_t iv[8], const uint8_t *data, size_t len,
 	     uint8_t mac[4]);
 
+/* The MAC of a double-length key (ISO 9797-1 algorithm 3, the PBOC
+ * secure-messaging MAC): DES-CBC with the left half over every block but
+ * the last, the last with two-key 3DES; IV given (NULL = zeros); data
+ * already padded by the caller (a multiple of 8 bytes, -EINVAL otherwise),
+ * as the PSAM's 80FA takes it; left 4 bytes.  APPLICATION BLOCK's MAC
+ * (jtt978.md §4.5, §5.4). */
+int pboc_mac_3des(const uint8_t key[16], const uint8_t iv[8], const uint8_t *data, size_t len,
+		  uint8_t mac[4]);
+
 /* TAC key = left half XOR right half of the card's DTK. */
 void pboc_tac_key(const uint8_t dtk[16], uint8_t key[8]);
 

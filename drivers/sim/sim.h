@@ -58,6 +58,11 @@ struct sim_card_info {
 	char rf_type;	 /* 'A' or 'B' (then uid is the 4-byte PUPI) */
 	uint8_t aid[16]; /* the EP AID the card lists in PPSE and answers */
 	size_t aid_len;	 /* 8 or 16 */
+	/* added for the fare rules: the application's state (rec1a above
+	 * holds the 0x1A records, 2701 + i as READ RECORD i + 1 answers them) */
+	int app_state;		/* 0 active, 1 temporarily blocked (6283), 2 permanently (9303) */
+	uint32_t overdrawn_fen; /* D: how far below zero the purse went (overdraft used) */
+	size_t n_blocks;	/* APPLICATION BLOCKs the card accepted */
 };
 
 /* Load a card profile. err (if not NULL) receives a one-line reason
@@ -79,6 +84,13 @@ int sim_card_transmit(struct sim_card *card, const uint8_t *capdu, size_t capdu_
 		      size_t rapdu_cap, size_t *ret_rapdu_len);
 
 void sim_card_info(const struct sim_card *card, struct sim_card_info *ret);
+
+/* Tests: give the card a 0x1A record (rec[0..1] = 27 xx names it) or a
+ * newest 0x1E record, as an earlier transaction on another device would
+ * have left them; no ledger entry, no ATC change.  -EINVAL for a 1A record
+ * whose ID is not 2701..2712. */
+int sim_card_preset_1a(struct sim_card *card, const uint8_t rec[128]);
+void sim_card_preset_1e(struct sim_card *card, const uint8_t rec[48]);
 
 /* PSAM */
 int sim_psam_load(const char *profile_path, struct sim_psam **ret_psam, char *err, size_t err_len);

@@ -72,6 +72,12 @@ static int derive_keys(struct sim_card *card)
 		if (r == 0)
 			r = pboc_diversify2(p->keys.mtk, p->issuer_id, serial, card->dtk);
 	}
+	/* the line-protection key of APPLICATION BLOCK, 3DES only: the SM4
+	 * form of that MAC is not sourced (jtt978.md §5.5) */
+	if (r == 0 && p->algorithm != SIM_CARD_ALG_SM4 && p->keys.has_mamk) {
+		r = pboc_diversify2(p->keys.mamk, p->issuer_id, serial, card->damk);
+		card->has_damk = r == 0;
+	}
 	if (r == 0 && p->algorithm != SIM_CARD_ALG_3DES) {
 		r = pboc_sm4_diversify2(p->keys.mpk_sm4, p->issuer_id, serial, card->dpk_sm4);
 		if (r == 0)
@@ -172,6 +178,7 @@ void sim_card_free(struct sim_card *card)
 	memset(card->dtk, 0, sizeof(card->dtk));
 	memset(card->dpk_sm4, 0, sizeof(card->dpk_sm4));
 	memset(card->dtk_sm4, 0, sizeof(card->dtk_sm4));
+	memset(card->damk, 0, sizeof(card->damk));
 	memset(&card->prof.keys, 0, sizeof(card->prof.keys));
 	free(card);
 }
@@ -205,11 +212,32 @@ void sim_card_info(const struct sim_card *card, struct sim_card_info *ret)
 		.rec1a = card->rec1a,
 		.rf_type = card->prof.rf_type == SIM_RF_B ? 'B' : 'A',
 		.aid_len = card->prof.aid_len,
+		.app_state = card->prof.state == SIM_CARD_BLOCKED_PERM	 ? 2
+			     : card->prof.state == SIM_CARD_BLOCKED_TEMP ? 1
+									 : 0,
+		.n_blocks = card->n_blocks,
+		.overdrawn_fen = card->overdrawn_fen,
 	};
 	memcpy(ret->uid, card->uid, sizeof(ret->uid));
 	memcpy(ret->aid, card->prof.aid, sizeof(ret->aid));
 	memcpy(ret->file15, card->file15, sizeof(ret->file15));
 	memcpy(ret->file17, card->file17, sizeof(ret->file17));
+}
+
+int sim_card_preset_1a(struct sim_card *card, const uint8_t rec[128])
+{
+	if (rec[0] != 0x27 || rec[1] < 1 || rec[1] > SIM_1A_RECORDS)
+		return -EINVAL;
+	memcpy(card->rec1a[rec[1] - 1], rec, SIM_1A_LEN);
+	return 0;
+}
+
+void sim_card_preset_1e(struct sim_card *card, const uint8_t rec[48])
+{
+	memmove(card->rec1e[1], card->rec1e[0], (SIM_1E_RECORDS - 1) * SIM_1E_LEN);
+	memcpy(card->rec1e[0], rec, SIM_1E_LEN);
+	if (card->n1e < SIM_1E_RECORDS)
+		card->n1e++;
 }
 
 /* ---- SELECT ---- */
@@ -428,7 +456,7 @@ static const struct {
 	{ 0x00, 0xB2, cmd_read_record },      { 0x00, 0x84, sim_card_get_challenge },
 	{ 0x80, 0x5C, sim_card_get_balance }, { 0x80, 0x50, sim_card_initialize },
 	{ 0x80, 0xDC, sim_card_update_capp }, { 0x80, 0x54, sim_card_debit },
-	{ 0x80, 0x5A, sim_card_prove },
+	{ 0x80, 0x5A, sim_card_prove },	      { 0x84, 0x1E, sim_card_app_block },
 };
 
 static uint16_t card_dispatch(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r)

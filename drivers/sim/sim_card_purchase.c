@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The simulated card's electronic purse: GET BALANCE, GET CHALLENGE,
- * INITIALIZE FOR (CAPP) PURCHASE, UPDATE CAPP DATA CACHE, DEBIT and
- * GET TRANSACTION PROVE.
+ * INITIALIZE FOR (CAPP) PURCHASE, UPDATE CAPP DATA CACHE, DEBIT,
+ * GET TRANSACTION PROVE, and APPLICATION BLOCK (the blacklist lock).
  *
  * A DEBIT is all or nothing: every check and every MAC is computed before
  * the first byte of persistent state changes, so an error answer always
@@ -390,5 +390,56 @@ uint16_t sim_card_prove(struct sim_card *card, const struct sim_apdu *a, struct 
 		return SW_NO_PROOF;
 	sim_rbuf_put(r, p->mac2, 4);
 	sim_rbuf_put(r, p->tac, 4);
+	return SW_OK;
+}
+
+/* ---- APPLICATION BLOCK 841E 00 P2 04 + MAC ---- */
+
+/* The MAC the PSAM computes for 841E (jtt978.md §4.5, §5.4): with DAMK,
+ * IV = challenge(4) ‖ 00 x 4, over the command header 841E 00 P2 04 padded
+ * 80 00 00. */
+static int block_mac(const struct sim_card *card, uint8_t p2, uint8_t mac[4])
+{
+	uint8_t iv[8] = { 0 }, data[8] = { 0x84, 0x1E, 0x00, p2, 0x04, 0x80, 0x00, 0x00 };
+
+	memcpy(iv, card->challenge, 4);
+	return pboc_mac_3des(card->damk, iv, data, sizeof(data), mac);
+}
+
+static uint16_t block_checks(const struct sim_card *card, const struct sim_apdu *a)
+{
+	if (a->p2 > 0x01)
+		return SW_WRONG_P1P2;
+	/* P1 01 asks for an SM4 MAC: its key and form are not sourced */
+	if (a->p1 != 0x00)
+		return a->p1 == 0x01 ? SW_FUNC_NOT_SUPPORTED : SW_WRONG_P1P2;
+	if (a->lc != 4 || a->has_le)
+		return SW_WRONG_LENGTH;
+	if (card->sel != SIM_SEL_EP || card->prof.state != SIM_CARD_ACTIVE)
+		return SW_CONDITIONS;
+	if (!card->has_damk)
+		return SW_FUNC_NOT_SUPPORTED;
+	if (card->challenge_len < 4)
+		return SW_RANDOM_INVALID;
+	return SW_OK;
+}
+
+uint16_t sim_card_app_block(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r)
+{
+	uint16_t sw = block_checks(card, a);
+	uint8_t mac[4];
+
+	if (sw == SW_OK && block_mac(card, a->p2, mac) != 0)
+		sw = SW_INTERNAL;
+	if (sw == SW_OK && memcmp(mac, a->data, 4) != 0)
+		sw = SW_SM_MAC_INVALID;
+	/* a challenge serves one secure-messaging command, right or wrong */
+	if (sw != SW_WRONG_P1P2 && sw != SW_WRONG_LENGTH)
+		card->challenge_len = 0;
+	if (sw != SW_OK)
+		return sw;
+	card->prof.state = a->p2 == 0x01 ? SIM_CARD_BLOCKED_PERM : SIM_CARD_BLOCKED_TEMP;
+	card->sess = (struct sim_session){ 0 };
+	card->n_blocks++;
 	return SW_OK;
 }

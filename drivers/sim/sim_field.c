@@ -52,6 +52,7 @@ struct sim_step {
 	int64_t ms;    /* wait: delta, clock: absolute */
 	uint8_t *code; /* scan: the code's bytes (heap), code_len of them */
 	size_t code_len;
+	uint16_t stop_code;
 	/* what happened when the tap was played, for the ledger */
 	bool played, fault_fired;
 	int exchanges;
@@ -278,6 +279,18 @@ static int parse_scan(const char *script, char *args, struct sim_step *step, cha
 	return 0;
 }
 
+/* stop CODE: 4 hex digits, as the fare table's stop codes */
+static int parse_stop(const char *args, struct sim_step *step)
+{
+	uint8_t code[2];
+
+	if (strlen(args) != 4 || ykt_hex_decode(args, code, 2) < 0)
+		return -EINVAL;
+	step->kind = SIM_FIELD_STOP;
+	step->stop_code = (uint16_t)(code[0] << 8 | code[1]);
+	return 0;
+}
+
 /* 1: a step was parsed, 0: a blank or comment line, < 0: an error (-EINVAL
  * for a line that makes no sense, with err left for the caller to fill). */
 static int parse_line(struct sim_field *f, const char *script, char *line, struct sim_step *step,
@@ -315,6 +328,8 @@ static int parse_line(struct sim_field *f, const char *script, char *line, struc
 		step->kind = SIM_FIELD_IDLE;
 		return 1;
 	}
+	if (strcmp(line, "stop") == 0)
+		return parse_stop(args, step) < 0 ? -EINVAL : 1;
 	if (strcmp(line, "clock") == 0 && ykt_parse_cst_iso(args, &s) == 0) {
 		step->kind = SIM_FIELD_CLOCK_SET;
 		step->ms = s * 1000;
@@ -440,6 +455,14 @@ bool sim_field_scans(const struct sim_field *f)
 	return false;
 }
 
+bool sim_field_moves_stop(const struct sim_field *f)
+{
+	for (size_t i = 0; i < f->n_steps; i++)
+		if (f->steps[i].kind == SIM_FIELD_STOP)
+			return true;
+	return false;
+}
+
 /* ---- the tap sequence ---- */
 
 static struct sim_step *open_tap(struct sim_field *f)
@@ -477,6 +500,7 @@ void sim_field_next(struct sim_field *f, struct sim_field_step *ret_step)
 	step = &f->steps[f->next];
 	ret_step->kind = step->kind;
 	ret_step->ms = step->ms;
+	ret_step->stop_code = step->stop_code;
 	if (step->kind == SIM_FIELD_TAP)
 		field_start_tap(f, f->next, ret_step);
 	if (step->kind == SIM_FIELD_SCAN) {
@@ -641,6 +665,20 @@ static void ledger_debit(FILE *out, const char *serial, const struct sim_debit *
 		mac2, d->balance_after_fen);
 }
 
+/* A 0x1A record that holds more than its bare header (27 xx 7D). */
+static void ledger_1a(FILE *out, const char *serial, const uint8_t *rec)
+{
+	char text[257];
+	bool used = false;
+
+	for (size_t i = 3; i < 128 && !used; i++)
+		used = rec[i] != 0;
+	if (!used)
+		return;
+	hex(rec, 128, text, sizeof(text));
+	fprintf(out, "1a serial=%s id=%02X%02X record=%s\n", serial, rec[0], rec[1], text);
+}
+
 static void ledger_card(const struct sim_card *card, FILE *out)
 {
 	struct sim_card_info info;
@@ -659,6 +697,11 @@ static void ledger_card(const struct sim_card *card, FILE *out)
 		hex(info.rec1e[i], 48, rec, sizeof(rec));
 		fprintf(out, "1e serial=%s index=%zu record=%s\n", serial, i + 1, rec);
 	}
+	for (size_t i = 0; i < 18; i++)
+		ledger_1a(out, serial, info.rec1a[i]);
+	if (info.app_state)
+		fprintf(out, "blocked serial=%s state=%s blocks=%zu\n", serial,
+			info.app_state == 2 ? "permanent" : "temporary", info.n_blocks);
 }
 
 int sim_field_write_ledger(const struct sim_field *f, const char *path)

@@ -9,6 +9,7 @@
  *   tap cards/adult.card          present that card until the tap is done
  *   tap a.card+b.card             two cards in the field at once
  *   idle                          the field stays empty until the driver stops
+ *   stop 0003                     the bus is at stop 0003 now (the sim: stop source)
  *   tap cards/adult.card FAULT    with one fault, FAULT = KIND:TARGET[:SW]
  *     TARGET  insXX (the first command with that INS) or apduN (the Nth)
  *     leave-before   the card leaves before the target reaches it
@@ -60,13 +61,16 @@ enum sim_field_step_kind {
 	SIM_FIELD_IDLE,		 /* `idle`: the field stays empty until the driver stops;
 				  * a validator left running for the operator commands */
 	SIM_FIELD_SCAN,		 /* `scan`: a code shown to the QR scanner */
+	SIM_FIELD_STOP,		 /* `stop CODE`: stop_code is where the vehicle is now;
+				  * for the caller's sim: stop source (drivers/stop.h) */
 };
 
 struct sim_field_step {
 	enum sim_field_step_kind kind;
 	int64_t ms;
-	int tap_no;	/* SIM_FIELD_TAP: taps so far, from 1 */
-	size_t n_cards; /* SIM_FIELD_TAP: 1, or 2 for two cards at once */
+	int tap_no;	    /* SIM_FIELD_TAP: taps so far, from 1 */
+	size_t n_cards;	    /* SIM_FIELD_TAP: 1, or 2 for two cards at once */
+	uint16_t stop_code; /* SIM_FIELD_STOP */
 	/* SIM_FIELD_SCAN: the code's bytes (owned by the field, valid until
 	 * sim_field_free) and their count, 0 to SIM_FIELD_SCAN_MAX */
 	const uint8_t *code;
@@ -86,6 +90,9 @@ void sim_field_free(struct sim_field *f);
 /* true when the script has clock or wait steps (its reader then needs a
  * clock the field can move). */
 bool sim_field_moves_time(const struct sim_field *f);
+/* true when the script has stop steps (its reader then needs a sim: stop
+ * source). */
+bool sim_field_moves_stop(const struct sim_field *f);
 
 /* true when the script has scan steps (its reader then needs a scanner to
  * hand the codes to). */

@@ -35,6 +35,8 @@ enum {
 	SW_INS_UNSUPPORTED = 0x6D00,
 	SW_CLA_UNSUPPORTED = 0x6E00,
 	SW_INTERNAL = 0x6F00,
+	SW_RANDOM_INVALID = 0x6984,
+	SW_SM_MAC_INVALID = 0x6988,
 	SW_MAC_INVALID = 0x9302,
 	SW_APP_LOCKED = 0x9303,
 	SW_INSUFFICIENT = 0x9401,
@@ -236,6 +238,9 @@ struct sim_card {
 	struct sim_card_profile prof;
 	uint8_t dpk[16], dtk[16];	  /* 3DES set (zero on an SM4-only card) */
 	uint8_t dpk_sm4[16], dtk_sm4[16]; /* SM4 set (zero on a 3DES card) */
+	uint8_t damk[16];		  /* 3DES maintenance key (APPLICATION BLOCK) */
+	bool has_damk;			  /* a 3DES set and the key file's mamk */
+	size_t n_blocks;		  /* APPLICATION BLOCKs accepted */
 	uint8_t uid[10];		  /* the current UID (or PUPI) */
 	size_t uid_len;
 	uint32_t n_resets; /* counts sim_card_reset() for random UIDs */
@@ -288,5 +293,6 @@ uint16_t sim_card_initialize(struct sim_card *card, const struct sim_apdu *a, st
 uint16_t sim_card_update_capp(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r);
 uint16_t sim_card_debit(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r);
 uint16_t sim_card_prove(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r);
+uint16_t sim_card_app_block(struct sim_card *card, const struct sim_apdu *a, struct sim_rbuf *r);
 
 #endif

@@ -6,6 +6,9 @@
  * verifying MAC2 (8072).  Case-4 answers come back as 61xx and are fetched
  * with GET RESPONSE, as a T=0 card does.  The algorithm id in 8070 picks
  * the 3DES or the SM4 master purchase key; 8072 uses the same algorithm.
+ * The generic commands validators use for APPLICATION BLOCK (jtt978.md
+ * §4.5): 801A diversifies the maintenance key for one card, 80FA computes
+ * a MAC with it.
  */
 #include "sim_private.h"
 
@@ -42,6 +45,8 @@ struct sim_psam {
 	enum psam_df df;
 	uint32_t txn_serial; /* returned by the next 8070 */
 	struct psam_session sess;
+	bool has_div_key; /* 801A done: div_key holds the card's maintenance key */
+	uint8_t div_key[16];
 	uint8_t pending[16]; /* T=0 answer waiting for GET RESPONSE */
 	size_t pending_len;
 	uint8_t challenge[8];
@@ -54,6 +59,8 @@ typedef uint16_t (*psam_cmd_fn)(struct sim_psam *psam, const struct sim_apdu *a,
 static void psam_forget(struct sim_psam *psam)
 {
 	memset(&psam->sess, 0, sizeof(psam->sess));
+	memset(psam->div_key, 0, sizeof(psam->div_key));
+	psam->has_div_key = false;
 	psam->pending_len = 0;
 }
 
@@ -84,7 +91,7 @@ void sim_psam_free(struct sim_psam *psam)
 	if (!psam)
 		return;
 	memset(&psam->prof.keys, 0, sizeof(psam->prof.keys));
-	memset(&psam->sess, 0, sizeof(psam->sess));
+	psam_forget(psam);
 	free(psam);
 }
 
@@ -330,6 +337,52 @@ static uint16_t psam_mac2(struct sim_psam *psam, const struct sim_apdu *a, struc
 	return memcmp(mac2, a->data, 4) == 0 ? SW_OK : SW_MAC_INVALID;
 }
 
+/* ---- 801A 45 02 10: diversify the maintenance key for one card ---- */
+
+/* The key usage 45 (line protection / maintenance, §4.5) with P2 02, as
+ * SH, QS and TJ send it; the factor is card (app serial low 8) ‖ issuer
+ * id, lowest level first.  Other usages (44, the TAC key) are not
+ * simulated. */
+static uint16_t psam_diversify(struct sim_psam *psam, const struct sim_apdu *a, struct sim_rbuf *r)
+{
+	const struct sim_keyset *k = &psam->prof.keys;
+
+	if (a->p1 != 0x45 || a->p2 != 0x02)
+		return SW_WRONG_P1P2;
+	if (a->lc != 16 || a->has_le)
+		return SW_WRONG_LENGTH;
+	if (psam->df != PSAM_DF_MOT)
+		return SW_CONDITIONS;
+	if (!k->has_mamk)
+		return SW_KEY_UNSUPPORTED;
+	psam->has_div_key = false;
+	if (pboc_diversify2(k->mamk, a->data + 8, a->data, psam->div_key) != 0)
+		return SW_INTERNAL;
+	psam->has_div_key = true;
+	return SW_OK;
+}
+
+/* ---- 80FA 05 00: MAC with the diversified key, IV first ---- */
+
+/* Lc = IV(8) ‖ data, the data already padded (a multiple of 8): the PSAM
+ * answers the 4-byte MAC through GET RESPONSE. */
+static uint16_t psam_cipher_mac(struct sim_psam *psam, const struct sim_apdu *a, struct sim_rbuf *r)
+{
+	uint8_t mac[4];
+
+	if (a->p1 != 0x05 || a->p2 != 0x00)
+		return SW_WRONG_P1P2;
+	if (a->lc < 16 || a->lc % 8 != 0 || !sim_apdu_le_ok(a, 4))
+		return SW_WRONG_LENGTH;
+	if (psam->df != PSAM_DF_MOT || !psam->has_div_key)
+		return SW_CONDITIONS;
+	if (pboc_mac_3des(psam->div_key, a->data, a->data + 8, a->lc - 8, mac) != 0)
+		return SW_INTERNAL;
+	memcpy(psam->pending, mac, 4);
+	psam->pending_len = 4;
+	return SW_MORE_DATA | 4;
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
@@ -339,6 +392,7 @@ static const struct {
 	{ 0x00, 0xA4, psam_select },	    { 0x00, 0xB0, psam_read_binary },
 	{ 0x00, 0x84, psam_get_challenge }, { 0x00, 0xC0, psam_get_response },
 	{ 0x80, 0x70, psam_mac1 },	    { 0x80, 0x72, psam_mac2 },
+	{ 0x80, 0x1A, psam_diversify },	    { 0x80, 0xFA, psam_cipher_mac },
 };
 
 static uint16_t psam_dispatch(struct sim_psam *psam, const struct sim_apdu *a, struct sim_rbuf *r)

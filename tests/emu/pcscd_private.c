@@ -19,7 +19,7 @@
 
 #define PCSCD_BIN     "/usr/sbin/pcscd"
 #define VPCD_DRIVER   "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-#define READY_WAIT_MS 5000
+#define READY_WAIT_MS 10000
 #define READY_POLL_MS 10
 #define PORT_FIRST    20000
 #define PORT_SPAN     40000
@@ -130,15 +130,22 @@ static bool port_listening(uint16_t port)
 	return found;
 }
 
+/* pcscd answers a client: its socket is there and served, its reader's
+ * vpcd ports listen. (The socket file appears before pcscd serves it.) */
 static bool pcscd_ready(const struct pcscd_private *p)
 {
 	char sock[300];
 	struct stat st;
+	SCARDCONTEXT ctx;
 
 	snprintf(sock, sizeof(sock), "%s/run/pcscd.comm", p->dir);
-	if (stat(sock, &st) != 0 || !S_ISSOCK(st.st_mode))
+	if (stat(sock, &st) != 0 || !S_ISSOCK(st.st_mode) || !port_listening(p->port) ||
+	    !port_listening((uint16_t)(p->port + 1)))
 		return false;
-	return port_listening(p->port) && port_listening((uint16_t)(p->port + 1));
+	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
+		return false;
+	SCardReleaseContext(ctx);
+	return true;
 }
 
 static void tail_log(const struct pcscd_private *p, char *why, size_t why_len)

@@ -205,6 +205,8 @@ static void field_advance(struct pn532_chip *c)
 
 	for (;;) {
 		sim_field_next(c->field, &st);
+		if (st.kind == SIM_FIELD_STOP)
+			continue; /* the validator's stop source is not the chip's */
 		if (st.kind == SIM_FIELD_CLOCK_SET || st.kind == SIM_FIELD_CLOCK_ADVANCE) {
 			c->clock_ms = st.kind == SIM_FIELD_CLOCK_SET ? st.ms : c->clock_ms + st.ms;
 			clock_write(c);

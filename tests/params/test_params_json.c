@@ -57,6 +57,9 @@ static void examples_fares(void)
 		CHECK_INT(t->max_trip_minutes, 240);
 		CHECK_INT(t->overstay_fen, 300);
 		CHECK(strcmp(t->stops[0].name, "西直门 Xizhimen") == 0, "station name");
+		CHECK(t->no_entry == YKT_TRIP_REFUSE && t->no_exit == YKT_TRIP_CHARGE &&
+			  t->wrong_station == YKT_TRIP_CHARGE,
+		      "metro trip rules");
 	}
 	params_json_free(YKT_PARAM_FARE_TABLE, t);
 
@@ -67,7 +70,14 @@ static void examples_fares(void)
 		CHECK_INT(ykt_fare_between(t, 0, 3), 300);
 		CHECK_INT(ykt_fare_between(t, 3, 2), 100);
 		CHECK_INT(t->unfinished_fen, 300);
+		CHECK(t->has_unfinished_fen, "unfinished_fen given");
 		CHECK(t->stops[1].name[0] == '\0', "a stop without a name");
+		CHECK(t->stops[0].has_position && t->stops[0].lat_e6 == 39902700 &&
+			  t->stops[0].lon_e6 == 116421500 && !t->stops[1].has_position,
+		      "stop positions");
+		CHECK_INT(t->max_trip_minutes, 120);
+		CHECK_INT(t->stop_radius_m, 120);
+		CHECK(t->no_entry == YKT_TRIP_REFUSE, "no trip rules on a bus line");
 	}
 	params_json_free(YKT_PARAM_FARE_TABLE, t);
 }
@@ -79,7 +89,7 @@ static void examples_rules(void)
 	uint64_t n = 0;
 
 	r = parse_file(YKT_PARAM_CARD_RULES, "card-rules.json", &n);
-	CHECK(r && n == 5, "card rules");
+	CHECK(r && n == 6, "card rules");
 	if (!r)
 		return;
 	rule = ykt_card_rules_find(r, 0x02);
@@ -90,6 +100,16 @@ static void examples_rules(void)
 	CHECK(rule->charge_percent == 0 && rule->repeat_window_s == 600, "senior rule");
 	CHECK(!ykt_card_rules_find(r, 0x05)->accept, "staff cards refused");
 	CHECK_INT(ykt_card_rules_find(r, 0x0A)->min_balance_fen, 500);
+	CHECK(!r->interconnect_discounts, "no mutual recognition of discounts");
+	rule = ykt_card_rules_find(r, 0x01);
+	CHECK(rule->transfer_window_s == 5400 && rule->transfer_discount_fen == 100 &&
+		  !rule->transfer_any_device && !rule->repeat_charge && !rule->has_overdraft_fen,
+	      "the default's transfer, taken by a listed type");
+	rule = ykt_card_rules_find(r, 0x04);
+	CHECK(rule->free_rides_per_day == 2 && rule->daily_cap_fen == 0 && rule->repeat_charge &&
+		  rule->has_overdraft_fen && rule->overdraft_fen == 0,
+	      "disabled rule");
+	CHECK_INT(ykt_card_rules_find(r, 0x0A)->daily_cap_fen, 1200);
 	rule = ykt_card_rules_find(r, 0x77);
 	CHECK(!rule->listed && rule->accept && rule->charge_percent == 100 &&
 		  rule->card_type == 0x77,
@@ -111,9 +131,10 @@ static void examples_lists(void)
 	params_json_free(YKT_PARAM_WHITELIST, wl);
 
 	s = parse_file(YKT_PARAM_DEVICE_SETTINGS, "device-settings.json", &n);
-	CHECK(s && n == 7 && s->has_line && s->line == 0x0031 && s->has_vehicle &&
-		  strcmp(s->vehicle, "粤A12345") == 0 && s->grey_window_s == 900 &&
-		  s->has_clock_tolerance_s && s->clock_tolerance_s == 120,
+	CHECK(s && n == 8 && s->has_degraded && s->degraded == YKT_DEGRADED_NONE && s->has_line &&
+		  s->line == 0x0031 && s->has_vehicle && strcmp(s->vehicle, "粤A12345") == 0 &&
+		  s->grey_window_s == 900 && s->has_clock_tolerance_s &&
+		  s->clock_tolerance_s == 120,
 	      "device settings");
 	params_json_free(YKT_PARAM_DEVICE_SETTINGS, s);
 
@@ -209,8 +230,40 @@ static const struct bad bad[] = {
 	  "max_trip_minutes: not an integer" },
 	{ FT,
 	  "{\"type\": \"bus_stops\", \"stops\": " TWO ", \"fares_fen\": [" ROW "], "
-	  "\"max_trip_minutes\": 60}",
-	  "unknown key \"max_trip_minutes\"" },
+	  "\"max_trip_minutes\": 60, \"overstay_fen\": 100}",
+	  "unknown key \"overstay_fen\"" },
+	{ FT,
+	  "{\"type\": \"bus_stops\", \"stops\": " TWO ", \"fares_fen\": [" ROW "], "
+	  "\"no_entry\": \"refuse\"}",
+	  "unknown key \"no_entry\"" },
+	{ FT,
+	  "{\"type\": \"metro\", \"stations\": " TWO ", \"fares_fen\": [" ROW "], "
+	  "\"no_entry\": \"ignore\"}",
+	  "no_entry: \"ignore\" is only for no_exit" },
+	{ FT,
+	  "{\"type\": \"metro\", \"stations\": " TWO ", \"fares_fen\": [" ROW "], "
+	  "\"wrong_station\": \"ignore\"}",
+	  "wrong_station: \"ignore\" is only for no_exit" },
+	{ FT,
+	  "{\"type\": \"metro\", \"stations\": " TWO ", \"fares_fen\": [" ROW "], "
+	  "\"no_exit\": \"maybe\"}",
+	  "no_exit: \"maybe\" is not one of the known values" },
+	{ FT,
+	  "{\"type\": \"metro\", \"stations\": " TWO ", \"fares_fen\": [" ROW "], "
+	  "\"stop_radius_m\": 100}",
+	  "unknown key \"stop_radius_m\"" },
+	{ FT,
+	  "{\"type\": \"bus_stops\", \"stops\": " TWO ", \"fares_fen\": [" ROW "], "
+	  "\"stop_radius_m\": 0}",
+	  "stop_radius_m: not an integer" },
+	{ FT,
+	  "{\"type\": \"bus_stops\", \"stops\": [{\"code\": \"0001\", \"lat_e6\": 1}, "
+	  "{\"code\": \"0002\"}], \"fares_fen\": [" ROW "]}",
+	  "stops[0]: lat_e6 and lon_e6 go together" },
+	{ FT,
+	  "{\"type\": \"bus_stops\", \"stops\": [{\"code\": \"0001\", \"lat_e6\": 1, "
+	  "\"lon_e6\": 180000001}, {\"code\": \"0002\"}], \"fares_fen\": [" ROW "]}",
+	  "stops[0].lon_e6: not an integer" },
 	{ FT, "{\"type\": \"bus_stops\", \"stations\": " TWO ", \"fares_fen\": [" ROW "]}",
 	  "unknown key \"stations\"" },
 	{ FT,
@@ -239,6 +292,18 @@ static const struct bad bad[] = {
 	{ CR, "{\"types\": [], \"default\": []}", "default: not an object" },
 	{ CR, "{\"types\": [{\"card_type\": \"02\", \"discount\": 50}]}",
 	  "types[0]: unknown key \"discount\"" },
+	{ CR, "{\"types\": [{\"card_type\": \"02\", \"repeat_action\": \"ask\"}]}",
+	  "types[0].repeat_action: \"ask\" is not one of the known values" },
+	{ CR, "{\"types\": [], \"default\": {\"transfer_from\": \"bus\"}}",
+	  "default.transfer_from: \"bus\" is not one of" },
+	{ CR, "{\"types\": [{\"card_type\": \"02\", \"free_rides_per_day\": 101}]}",
+	  "types[0].free_rides_per_day: not an integer" },
+	{ CR, "{\"types\": [{\"card_type\": \"02\", \"daily_cap_fen\": 100001}]}",
+	  "types[0].daily_cap_fen: not an integer" },
+	{ CR, "{\"types\": [{\"card_type\": \"02\", \"overdraft_fen\": -1}]}",
+	  "types[0].overdraft_fen: not an integer" },
+	{ CR, "{\"types\": [], \"interconnect_discounts\": \"yes\"}",
+	  "interconnect_discounts: not true or false" },
 	/* device settings */
 	{ DS, "{\"line\": \"GGGG\"}", "line: not 2 to 2 bytes of hex" },
 	{ DS, "{\"vehicle\": \"12345678901234567\"}", "vehicle: longer than 16 bytes" },
@@ -281,6 +346,7 @@ static const struct bad bad[] = {
 	  "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": " G33
 	  ", \"expiry_unix_s\": 1, \"curve\": \"sm2\"}]}",
 	  "keys[0]: unknown key \"curve\"" },
+	{ DS, "{\"degraded\": \"free-exit\"}", "degraded: \"free-exit\" is not one of" },
 };
 
 static void refusals(void)

@@ -46,6 +46,7 @@ struct platform {
 	char revoked[MAX_REVOKED][DEVICE_ID_MAX + 1];
 	struct platform_stats stats;
 	char *cert, *key, *ca;
+	volatile bool stopping; /* a slow answer ends its wait */
 };
 
 enum route { R_OTHER, R_RECORDS, R_HEARTBEAT, R_MANIFEST, R_PACKAGE };
@@ -370,12 +371,20 @@ static int inflate_body(struct MHD_Connection *c, const struct request *rq, char
 
 /* ---- routes ---- */
 
+/* slow_ms, in slices: platform_stop() does not wait for it */
+static void slow_wait(struct platform *p)
+{
+	struct timespec slice = { 0, 10000000 };
+
+	for (int ms = 0; ms < p->opts.slow_ms && !p->stopping; ms += 10)
+		nanosleep(&slice, NULL);
+}
+
 /* The results of a stored batch, as the fault of this request wants them. */
 static enum MHD_Result send_results(struct platform *p, struct MHD_Connection *c,
 				    enum platform_fault fault, struct json_object *results)
 {
 	struct json_object *root = json_object_new_object();
-	struct timespec slow = { p->opts.slow_ms / 1000, (p->opts.slow_ms % 1000) * 1000000L };
 	enum MHD_Result ret;
 	const char *text;
 	size_t len, n = json_object_array_length(results);
@@ -383,7 +392,7 @@ static enum MHD_Result send_results(struct platform *p, struct MHD_Connection *c
 	if (fault == PLATFORM_FAULT_PARTIAL)
 		json_object_array_del_idx(results, n / 2, n - n / 2);
 	if (fault == PLATFORM_FAULT_SLOW)
-		nanosleep(&slow, NULL);
+		slow_wait(p);
 	json_object_object_add(root, "protocol", json_object_new_int(1));
 	json_object_object_add(root, "results", results);
 	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN, &len);
@@ -762,6 +771,7 @@ void platform_stop(struct platform *p)
 {
 	if (!p)
 		return;
+	p->stopping = true;
 	if (p->mhd)
 		MHD_stop_daemon(p->mhd);
 	platform_book_close(p->book);

@@ -5,18 +5,21 @@
  * would, from another process) installs packages, and the loop takes each
  * new version up at the next tap, without a restart:
  *
- *   tap 1  adult, on blacklist v1                       blocked, no record
+ *   tap 1  adult, on blacklist v1                       blacklisted, no record
  *          (delta v2 removes adult)
  *   tap 2  adult                                        paid
  *          (full v3 listing adult2, effective 08:05: pending)
  *   tap 3  adult2 at 08:01                              paid (v2 in force)
- *   tap 4  adult2 at 08:06, no install since            blocked (v3 in force)
+ *   tap 4  adult2 at 08:06, no install since            blacklisted (v3 in force)
  *   tap 5  shanghai, no whitelist in force              paid
  *          (whitelist v1: Guangzhou only)
  *   tap 6  shanghai                                     non-interconnect
  *   tap 7  adult3, a local card off the whitelist       paid (local cards are not checked)
  *          (whitelist v2 adds Shanghai)
  *   tap 8  shanghai                                     paid
+ *
+ * The cards are not locked (lock_blacklisted = no): this test is about
+ * which list version is in force; locking is the fare scenarios' business.
  *
  * Usage: test-params-taps DATA_DIR   (tests/data)
  */
@@ -38,7 +41,7 @@
 #define N_TAPS 8
 
 static const char *const expect[N_TAPS] = {
-	"blocked", "paid", "paid", "blocked", "paid", "non-interconnect", "paid", "paid",
+	"blacklisted", "paid", "paid", "blacklisted", "paid", "non-interconnect", "paid", "paid",
 };
 
 struct run {
@@ -125,7 +128,7 @@ static void write_files(struct run *r, const char *data)
 		 "clock = sim:2026-11-21T08:00:00\n"
 		 "[store]\npath = records.db\nmin_free_bytes = 1048576\n"
 		 "[params]\ndir = params\npublic_key = platform.pub\n"
-		 "[purchase]\nfare_fen = 200\nlocal_city = 1000\n"
+		 "[purchase]\nfare_fen = 200\nlocal_city = 1000\nlock_blacklisted = no\n"
 		 "clock_floor = 2026-01-01T00:00:00\n",
 		 data);
 	check_write_file(r->dir, "ykt.conf", conf, path, sizeof(path));

@@ -447,16 +447,44 @@ static void restart(const char *dir, const struct shift *first)
 	check_outcomes(&s);
 }
 
-/* A qr-root-keys package with the test root key for 80 01 only, signed by
- * a platform key made here, installed as `ykt params install` would. */
-static void install_root_package(const char *dir, struct ykt_clock *clock, struct ykt_store *store)
+/* A package signed by a platform key made here, installed as `ykt params
+ * install` would; the key's public half is [params] public_key. */
+static void install_package(const char *dir, int kind, uint32_t version, const char *json)
 {
-	struct ykt_pkg_header h = { .kind = YKT_PKG_QR_ROOT_KEYS, .version = 1 };
-	struct ykt_params_options po = { .store = store, .clock = clock };
-	char pub[600], pkgdir[600], pkg[600], json[512], hex[2 * QR_ROOT_PUBKEY_MAX + 1], why[256];
+	static EVP_PKEY *platform;
+	struct ykt_pkg_header h = { .kind = (uint8_t)kind, .version = version };
+	struct ykt_params_options po = { 0 };
+	char pub[600], pkgdir[600], pkg[600], why[256], path[600];
 	struct ykt_params *p = NULL;
-	EVP_PKEY *platform = pack_key_generate();
+	struct ykt_store *store = NULL;
+	struct ykt_clock *clock = NULL;
+
+	snprintf(pub, sizeof(pub), "%s/platform.pub", dir);
+	snprintf(pkgdir, sizeof(pkgdir), "%s/params", dir);
+	snprintf(pkg, sizeof(pkg), "%s/%s-%u.pkg", dir, ykt_pkg_kind_name(kind), version);
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	if (!platform) {
+		platform = pack_key_generate();
+		CHECK(platform && pack_key_write(platform, NULL, pub) == 0, "platform key");
+	}
+	CHECK(store_open(path, NULL, &store, NULL, 0) == 0, "store");
+	CHECK(ykt_clock_new("sim:2026-11-21T07:30:00", &clock) == 0, "clock");
+	po = (struct ykt_params_options){
+		.dir = pkgdir, .public_key_path = pub, .store = store, .clock = clock
+	};
+	CHECK(pack_write(pkg, &h, json, strlen(json), platform) == 0, "package");
+	CHECK(ykt_params_open(&po, &p, why, sizeof(why)) == 0, "params: %s", why);
+	CHECK(p && ykt_params_install(p, pkg, NULL, why, sizeof(why)) == 0, "install: %s", why);
+	ykt_params_free(p);
+	store_close(store);
+	ykt_clock_free(clock);
+}
+
+/* A qr-root-keys package with the test root key for 80 01 only. */
+static void install_root_package(const char *dir)
+{
 	struct qr_root_key root;
+	char hex[2 * QR_ROOT_PUBKEY_MAX + 1], json[512];
 
 	qr_gen_root(&keys, 0x80, 1, 0, &root);
 	qr_gen_hex(root.pubkey, root.pubkey_len, hex);
@@ -464,27 +492,17 @@ static void install_root_package(const char *dir, struct ykt_clock *clock, struc
 		 "{\"keys\": [{\"version\": \"80\", \"index\": \"01\", \"public_key\": "
 		 "\"%s\", \"expiry_unix_s\": 1924963199}]}",
 		 hex);
-	snprintf(pub, sizeof(pub), "%s/platform.pub", dir);
-	snprintf(pkgdir, sizeof(pkgdir), "%s/params", dir);
-	snprintf(pkg, sizeof(pkg), "%s/qr-root-keys-1.pkg", dir);
-	po.dir = pkgdir;
-	po.public_key_path = pub;
-	CHECK(platform && pack_key_write(platform, NULL, pub) == 0, "platform key");
-	CHECK(pack_write(pkg, &h, json, strlen(json), platform) == 0, "package");
-	CHECK(ykt_params_open(&po, &p, why, sizeof(why)) == 0, "params: %s", why);
-	CHECK(p && ykt_params_install(p, pkg, NULL, why, sizeof(why)) == 0, "install: %s", why);
-	ykt_params_free(p);
-	EVP_PKEY_free(platform);
+	install_package(dir, YKT_PKG_QR_ROOT_KEYS, 1, json);
 }
 
-/* Root keys from a parameter package: [params] added to the configuration,
- * whose own [qr] root keys stay; the package's 80 01 key serves, and the
- * configuration's 81 01 key is no longer in force. */
+/* Parameters in force: root keys from a signed package replace the
+ * configuration's ([params] added, [qr] root_key kept: the package's 80 01
+ * key serves, the configuration's 81 01 no longer does); card-type rules
+ * price the account types (students 30 %, seniors refused); and under a
+ * metro fare table codes are not served. */
 static void keys_from_params(const char *dir, const struct shift *first)
 {
 	static struct shift s;
-	struct ykt_store *store = NULL;
-	struct ykt_clock *clock = NULL;
 	struct qr_gen_opts o;
 	char path[600];
 	FILE *f;
@@ -496,12 +514,10 @@ static void keys_from_params(const char *dir, const struct shift *first)
 		return;
 	fprintf(f, "[params]\ndir = params\npublic_key = platform.pub\n");
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/store.db", dir);
-	CHECK(store_open(path, NULL, &store, NULL, 0) == 0, "store");
-	CHECK(ykt_clock_new("sim:2026-11-21T07:30:00", &clock) == 0, "clock");
-	install_root_package(dir, clock, store);
-	store_close(store);
-	ykt_clock_free(clock);
+	install_root_package(dir);
+	install_package(dir, YKT_PKG_CARD_RULES, 1,
+			"{\"types\": [{\"card_type\": \"02\", \"charge_percent\": 30},"
+			" {\"card_type\": \"03\", \"accept\": false}]}");
 
 	memset(&s, 0, sizeof(s));
 	s.data = first->data;
@@ -515,8 +531,30 @@ static void keys_from_params(const char *dir, const struct shift *first)
 	w_scan(&s, &o, "paid", "ok", 200, 0);
 	opts(&o, &s, QR_VERSION_LOCAL, 0x51);
 	w_scan(&s, &o, "qr-unknown-root", "unknown-root", 0, 0);
+	opts(&o, &s, QR_VERSION_INTERCONNECT, 0x52);
+	o.account_type = QR_ACCOUNT_STUDENT;
+	w_scan(&s, &o, "paid", "ok", 60, 0);
+	opts(&o, &s, QR_VERSION_INTERCONNECT, 0x53);
+	o.account_type = QR_ACCOUNT_SENIOR;
+	w_scan(&s, &o, "qr-account-refused", "account-refused", 0, 0);
 	fclose(s.script);
 	CHECK(run(dir, &s) == 0, "the third run ended");
+	check_outcomes(&s);
+
+	/* a metro table: no trip can be kept on a code */
+	install_package(dir, YKT_PKG_FARE_TABLE, 1,
+			"{\"type\": \"metro\", \"stations\": [{\"code\": \"0000\"}, {\"code\":"
+			" \"0001\"}], \"fares_fen\": [[300, 300], [300, 300]]}");
+	s.n_expect = s.n_got = s.n_scans = 0;
+	s.script = fopen(path, "we");
+	if (!s.script)
+		return;
+	s.now += 30;
+	w_clock(&s);
+	opts(&o, &s, QR_VERSION_INTERCONNECT, 0x54);
+	w_scan(&s, &o, "qr-not-served", NULL, 0, 0);
+	fclose(s.script);
+	CHECK(run(dir, &s) == 0, "the fourth run ended");
 	check_outcomes(&s);
 }
 

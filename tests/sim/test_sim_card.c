@@ -159,7 +159,8 @@ static void state_errors(struct sim_card *c)
 	CHECK_SW(t_card(c, "80CA000000", NULL, NULL), 0x6D00, "unknown INS");
 	CHECK_SW(t_card(c, "90B095001E", NULL, NULL), 0x6E00, "CLA 90");
 	CHECK_SW(t_card(c, "80B095001E", NULL, NULL), 0x6E00, "READ BINARY with CLA 80");
-	CHECK_SW(t_card(c, "841E000004 11223344", NULL, NULL), 0x6D00, "841E not simulated");
+	CHECK_SW(t_card(c, "8418000004 11223344", NULL, NULL), 0x6D00, "8418 not simulated");
+	CHECK_SW(t_card(c, "841E000004 11223344", NULL, NULL), 0x6984, "841E without a challenge");
 }
 
 static void info(struct sim_card *c)

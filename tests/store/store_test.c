@@ -183,6 +183,8 @@ static int same_txn(const struct ykt_purchase_record *a, const struct ykt_purcha
 	SAME_STR(operator_code);
 	SAME_INT(has_capp_1e);
 	SAME_BYTES(capp_1e);
+	SAME_INT(has_capp_1a);
+	SAME_BYTES(capp_1a);
 	SAME_INT(created_ms);
 	return 1;
 }

@@ -48,6 +48,8 @@ SPOIL(device_unterminated, memset(r->device_id, 'D', sizeof(r->device_id)))
 SPOIL(station_unterminated, memset(r->station, 'S', sizeof(r->station)))
 SPOIL(line_control, r->line[0] = 0x7f)
 SPOIL(capp_on_simple, r->has_capp_1e = true)
+SPOIL(trip_on_simple, r->has_capp_1a = true; r->capp_1a[0] = 0x27)
+SPOIL(trip_not_27, r->trans_type = 0x09; r->has_capp_1a = true; r->capp_1a[0] = 0x28)
 SPOIL(created_negative, r->created_ms = -1)
 
 static const struct bad_record bad_records[] = {
@@ -76,6 +78,8 @@ static const struct bad_record bad_records[] = {
 	{ "station unterminated", spoil_station_unterminated },
 	{ "DEL in line", spoil_line_control },
 	{ "0x1E record on a simple purchase", spoil_capp_on_simple },
+	{ "0x1A record on a simple purchase", spoil_trip_on_simple },
+	{ "0x1A record that is not 27xx", spoil_trip_not_27 },
 	{ "negative created_ms", spoil_created_negative },
 };
 

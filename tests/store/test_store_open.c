@@ -34,7 +34,7 @@ static int create_and_reopen(const char *dir)
 	store_close(s);
 
 	test_db_path(dir, path);
-	CHECK_INT(store_schema_version(), 4);
+	CHECK_INT(store_schema_version(), 5);
 	CHECK_INT(raw_int(path, "PRAGMA user_version"), store_schema_version());
 	/* the migration ran once, not at every open */
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'schema_1'"), 1);
@@ -138,34 +138,38 @@ static int two_handles(const char *dir)
 	return 0;
 }
 
-/* A database from before the parameter index (schema 2: what came after
- * it, the parameter index and QR records, taken away) is migrated at open
- * and keeps its records. */
+/* A database from before the parameter index (schema 2: no
+ * param_version, no 0x1A column, no QR records) is migrated at open, step
+ * by step, and keeps its records. */
 static int before_params(const char *dir)
 {
 	struct ykt_purchase_record a, got;
 	struct ykt_store *s = test_open(dir);
-	char path[512];
+	int latest = store_schema_version();
+	char path[512], sql[256];
 
 	CHECK(s);
 	test_record(&a, 1);
 	CHECK_INT(store_intent_add(s, &a), 0);
 	store_close(s);
 	test_db_path(dir, path);
-	CHECK_INT(store_schema_version(), 4);
 	/* what schema 2 looked like */
 	CHECK_INT(raw_exec(path,
-			   "DROP TABLE param_version; DROP TABLE qr;"
-			   " DELETE FROM meta WHERE key LIKE 'schema_3%' OR key LIKE 'schema_4%';"
+			   "DROP TABLE param_version; ALTER TABLE purchase DROP COLUMN capp_1a;"
+			   " DROP TABLE qr; DELETE FROM meta WHERE key LIKE 'schema_3%'"
+			   " OR key LIKE 'schema_4%' OR key LIKE 'schema_5%';"
 			   " PRAGMA user_version = 2"),
 		  0);
 	s = test_open(dir);
 	CHECK(s);
-	CHECK_INT(raw_int(path, "PRAGMA user_version"), 4);
+	CHECK_INT(raw_int(path, "PRAGMA user_version"), latest);
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM param_version"), 0);
+	for (int v = 3; v <= latest; v++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM meta WHERE key = 'schema_%d'", v);
+		CHECK_INT(raw_int(path, sql), 1);
+	}
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM purchase WHERE capp_1a IS NULL"), 1);
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM qr"), 0);
-	CHECK_INT(raw_int(path, "SELECT count(*) FROM meta WHERE key IN ('schema_3', 'schema_4')"),
-		  2);
 	CHECK_INT(store_purchase_get(s, a.record_no, &got), 0);
 	CHECK(test_record_equal(&got, &a));
 	store_close(s);

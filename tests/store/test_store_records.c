@@ -42,6 +42,11 @@ static void edge_record(struct ykt_purchase_record *r)
 	r->has_capp_1e = true;
 	for (size_t i = 0; i < sizeof(r->capp_1e); i++)
 		r->capp_1e[i] = (uint8_t)(i * 37); /* starts with 0x00 */
+	r->has_capp_1a = true;
+	for (size_t i = 0; i < sizeof(r->capp_1a); i++)
+		r->capp_1a[i] = (uint8_t)(i * 41);
+	r->capp_1a[0] = 0x27; /* a 27xx record */
+	r->capp_1a[5] = 0x00;
 	r->created_ms = 1795217400123;
 }
 
@@ -79,6 +84,7 @@ static int round_trip(const char *dir)
 		  0);
 	CHECK_STR(hex, "DEAD00EFblob");
 	CHECK_INT(raw_int(path, "SELECT length(capp_1e) FROM purchase"), 48);
+	CHECK_INT(raw_int(path, "SELECT length(capp_1a) FROM purchase"), 128);
 	CHECK_INT(raw_int(path, "SELECT psam_serial FROM purchase"), 0xffffffffLL);
 	return 0;
 }
@@ -333,6 +339,39 @@ static int last_txn_time(const char *dir)
 	return 0;
 }
 
+/* The newest complete purchase of a card in a time window: what the
+ * repeat-tap check asks the store when the card carries no history. */
+static int find_last(const char *dir)
+{
+	struct ykt_store *s = test_open(dir);
+	struct ykt_purchase_record a, b, c, other, got;
+	static const uint8_t tac[4] = { 1, 2, 3, 4 };
+
+	CHECK(s);
+	test_record(&a, 1);
+	test_record(&b, 3);
+	snprintf(b.card_serial, sizeof(b.card_serial), "%s", a.card_serial);
+	test_record(&c, 5);
+	snprintf(c.card_serial, sizeof(c.card_serial), "%s", a.card_serial);
+	test_record(&other, 7);
+	CHECK_INT(store_intent_add(s, &a), 0);
+	CHECK_INT(store_intent_add(s, &b), 0);
+	CHECK_INT(store_intent_add(s, &c), 0);
+	CHECK_INT(store_intent_add(s, &other), 0);
+	CHECK_INT(store_purchase_find_last(s, a.card_serial, 0, &got), -ENOENT); /* intents */
+	CHECK_INT(store_purchase_complete(s, a.record_no, tac, tac, 4800), 0);
+	CHECK_INT(store_purchase_complete(s, b.record_no, tac, tac, 4800), 0);
+	CHECK_INT(store_purchase_complete(s, other.record_no, tac, tac, 4800), 0);
+	/* c stays an intent: only complete purchases count */
+	CHECK_INT(store_purchase_find_last(s, a.card_serial, 0, &got), 0);
+	CHECK_INT(got.record_no, b.record_no);
+	CHECK_INT(store_purchase_find_last(s, a.card_serial, b.txn_unix_s, &got), 0);
+	CHECK_INT(store_purchase_find_last(s, a.card_serial, b.txn_unix_s + 1, &got), -ENOENT);
+	CHECK_INT(store_purchase_find_last(s, "00000000000000000000", 0, &got), -ENOENT);
+	store_close(s);
+	return 0;
+}
+
 static int get_missing(const char *dir)
 {
 	struct ykt_store *s = test_open(dir);
@@ -360,6 +399,7 @@ int main(void)
 		{ "walk_nested", walk_nested },
 		{ "last_txn_time", last_txn_time },
 		{ "get_missing", get_missing },
+		{ "find_last", find_last },
 	};
 
 	return store_test_main(tests, sizeof(tests) / sizeof(tests[0]));

@@ -147,7 +147,10 @@ static void check_base_returns(void)
 		return;
 	ui_screen_sample(0, &idle, &name);
 	paid_screen(&paid, 200);
-	ui_screen_sample(2 + 6 + 14, &oos, &name);
+	/* the first out-of-service sample, after the paid and refused ones */
+	for (size_t i = 0; ui_screen_sample(i, &oos, &name); i++)
+		if (oos.kind == UI_SCREEN_OUT_OF_SERVICE)
+			break;
 	CHECK(oos.kind == UI_SCREEN_OUT_OF_SERVICE, "sample %s", name);
 	ykt_ui_set_base(ui, &idle);
 	ykt_ui_flush(ui);

@@ -312,6 +312,36 @@ static void daemon_mode(void)
 	env_done(&e);
 }
 
+/* SIGTERM while the daemon waits for a platform that takes a minute to
+ * answer: it stops at once rather than at the end of the request (a hang
+ * here is the meson time-out). */
+static void daemon_stops_mid_request(void)
+{
+	struct platform_options o = { .slow_ms = 60000 };
+	struct platform_stats st = { 0 };
+	struct env e;
+	int status = -1;
+	pid_t pid;
+
+	printf("== SIGTERM while a request waits\n");
+	start(&e, 10, &o, false);
+	snprintf(e.uplink_extra, sizeof(e.uplink_extra), "timeout_s = 120\n");
+	platform_fault_every(e.platform, PLATFORM_FAULT_SLOW, 1, 0);
+	pid = env_sync_start(&e, "--daemon");
+	for (int i = 0; i < 400 && st.records_requests == 0; i++) {
+		sleep_ms(50);
+		platform_stats(e.platform, &st);
+	}
+	sleep_ms(200); /* stored; the answer waits */
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "daemon did not stop cleanly (%d)",
+	      status);
+	CHECK_INT(db_int(e.platform_db, "SELECT count(*) FROM purchase"), 10);
+	CHECK_INT(db_int(e.db, "SELECT count(*) FROM purchase WHERE upload_state = 0"), 10);
+	env_done(&e);
+}
+
 /* Records refused with a 503, heartbeats taken: the heartbeat tells the
  * operator what is waiting and why. */
 static void heartbeat_backlog(void)
@@ -353,6 +383,7 @@ int main(int argc, char **argv)
 	resume();
 	grey_settled();
 	daemon_mode();
+	daemon_stops_mid_request();
 	heartbeat_backlog();
 	return check_result();
 }
