@@ -19,6 +19,7 @@
  *        (DIR holds ykt.conf and shift.tap, as demo/ does)
  */
 #include "check.h"
+#include "emu_records.h"
 #include "config.h"
 #include "emu_proc.h"
 #include "reader_sim.h"
@@ -199,57 +200,6 @@ static int run_emulated(const struct ykt_config *base, const char *dir, const ch
 
 /* ---- comparisons ---- */
 
-#define SAME_INT(f)                                                                                \
-	CHECK(a->f == b->f, "record %lld: " #f " %lld in process, %lld through libnfc",            \
-	      (long long)a->record_no, (long long)a->f, (long long)b->f)
-#define SAME_STR(f)                                                                                \
-	CHECK(strcmp(a->f, b->f) == 0, "record %lld: " #f " '%s' in process, '%s' through libnfc", \
-	      (long long)a->record_no, a->f, b->f)
-#define SAME_BYTES(f)                                                                              \
-	CHECK(memcmp(a->f, b->f, sizeof(a->f)) == 0, "record %lld: " #f " differs",                \
-	      (long long)a->record_no)
-
-static void same_record(const struct ykt_purchase_record *a, const struct ykt_purchase_record *b)
-{
-	SAME_INT(record_no);
-	SAME_STR(device_id);
-	SAME_INT(state);
-	SAME_INT(upload_state);
-	SAME_INT(mac2_status);
-	SAME_INT(flags);
-	SAME_STR(card_serial);
-	SAME_STR(issuer_id);
-	SAME_STR(card_city);
-	SAME_INT(card_type);
-	SAME_INT(init_atc);
-	SAME_INT(balance_before_fen);
-	SAME_INT(balance_after_fen);
-	SAME_INT(overdraft_limit_fen);
-	SAME_INT(key_version);
-	SAME_INT(key_index);
-	SAME_INT(algorithm_id);
-	SAME_INT(trans_type);
-	SAME_INT(amount_fen);
-	SAME_INT(nominal_fen);
-	SAME_INT(discount_fen);
-	SAME_STR(psam_terminal_no);
-	SAME_INT(psam_serial);
-	SAME_STR(txn_time);
-	SAME_INT(txn_unix_s);
-	SAME_INT(has_tac);
-	SAME_BYTES(tac);
-	SAME_BYTES(mac2);
-	SAME_INT(industry);
-	SAME_STR(line);
-	SAME_STR(direction);
-	SAME_STR(vehicle);
-	SAME_STR(station);
-	SAME_STR(operator_code);
-	SAME_INT(has_capp_1e);
-	SAME_BYTES(capp_1e);
-	SAME_INT(created_ms);
-}
-
 static char *slurp(const char *path)
 {
 	static char bufs[2][1 << 16];
@@ -329,7 +279,7 @@ int main(int argc, char **argv)
 	CHECK(sim.n_recs == emu.n_recs && sim.n_recs > 0,
 	      "%zu records in process, %zu through libnfc", sim.n_recs, emu.n_recs);
 	for (size_t i = 0; i < sim.n_recs && i < emu.n_recs; i++)
-		same_record(&sim.recs[i], &emu.recs[i]);
+		emu_same_record(&sim.recs[i], &emu.recs[i], "through libnfc");
 	check_ledgers(tmp);
 	printf("%d taps, %zu records compared, %d failures\n", emu.n_taps, emu.n_recs,
 	       check_failures);

@@ -32,6 +32,7 @@
  * Exit 77 without root, pcscd or vpcd.
  */
 #include "check.h"
+#include "emu_records.h"
 #include "config.h"
 #include "pcscd_private.h"
 #include "reader_sim.h"
@@ -496,57 +497,6 @@ static int run_pcsc(const struct ykt_config *base, const char *dir, const char *
 
 /* ---- comparisons ---- */
 
-#define SAME_INT(f)                                                                                \
-	CHECK(a->f == b->f, "record %lld: " #f " %lld in process, %lld through pcscd",             \
-	      (long long)a->record_no, (long long)a->f, (long long)b->f)
-#define SAME_STR(f)                                                                                \
-	CHECK(strcmp(a->f, b->f) == 0, "record %lld: " #f " '%s' in process, '%s' through pcscd",  \
-	      (long long)a->record_no, a->f, b->f)
-#define SAME_BYTES(f)                                                                              \
-	CHECK(memcmp(a->f, b->f, sizeof(a->f)) == 0, "record %lld: " #f " differs",                \
-	      (long long)a->record_no)
-
-static void same_record(const struct ykt_purchase_record *a, const struct ykt_purchase_record *b)
-{
-	SAME_INT(record_no);
-	SAME_STR(device_id);
-	SAME_INT(state);
-	SAME_INT(upload_state);
-	SAME_INT(mac2_status);
-	SAME_INT(flags);
-	SAME_STR(card_serial);
-	SAME_STR(issuer_id);
-	SAME_STR(card_city);
-	SAME_INT(card_type);
-	SAME_INT(init_atc);
-	SAME_INT(balance_before_fen);
-	SAME_INT(balance_after_fen);
-	SAME_INT(overdraft_limit_fen);
-	SAME_INT(key_version);
-	SAME_INT(key_index);
-	SAME_INT(algorithm_id);
-	SAME_INT(trans_type);
-	SAME_INT(amount_fen);
-	SAME_INT(nominal_fen);
-	SAME_INT(discount_fen);
-	SAME_STR(psam_terminal_no);
-	SAME_INT(psam_serial);
-	SAME_STR(txn_time);
-	SAME_INT(txn_unix_s);
-	SAME_INT(has_tac);
-	SAME_BYTES(tac);
-	SAME_BYTES(mac2);
-	SAME_INT(industry);
-	SAME_STR(line);
-	SAME_STR(direction);
-	SAME_STR(vehicle);
-	SAME_STR(station);
-	SAME_STR(operator_code);
-	SAME_INT(has_capp_1e);
-	SAME_BYTES(capp_1e);
-	SAME_INT(created_ms);
-}
-
 /* Events: the same kind, device and body. Their time is when the validator
  * saw the PSAM, between the last record before and the first after. */
 static void same_event(const struct run *sim, const struct ykt_event_record *a,
@@ -642,7 +592,7 @@ static void compare(const char *dir, const struct run *sim, const struct run *pc
 	CHECK(sim->n_recs == pcsc->n_recs && sim->n_recs > 0,
 	      "%zu records in process, %zu through pcscd", sim->n_recs, pcsc->n_recs);
 	for (size_t i = 0; i < sim->n_recs && i < pcsc->n_recs; i++)
-		same_record(&sim->recs[i], &pcsc->recs[i]);
+		emu_same_record(&sim->recs[i], &pcsc->recs[i], "through pcscd");
 	CHECK(sim->n_events == pcsc->n_events, "%zu events in process, %zu through pcscd",
 	      sim->n_events, pcsc->n_events);
 	for (size_t i = 0; i < sim->n_events && i < pcsc->n_events; i++)
